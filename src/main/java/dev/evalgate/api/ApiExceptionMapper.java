@@ -1,0 +1,15 @@
+package dev.evalgate.api;
+
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+
+/** Gives the REST resources the same OpenAI error envelope as the generation routes. */
+public class ApiExceptionMapper {
+
+    @ServerExceptionMapper
+    public Response map(ApiException e) {
+        return Response.status(e.status()).type(MediaType.APPLICATION_JSON).entity(OpenAiErrors.body(e)).build();
+    }
+}

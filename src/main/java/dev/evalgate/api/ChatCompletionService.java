@@ -1,0 +1,352 @@
+package dev.evalgate.api;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.Flow;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.evalgate.engine.GenerationRequest;
+import dev.evalgate.generation.SamplingParams;
+import dev.evalgate.generation.SequenceDecoder;
+import dev.evalgate.prompt.PromptRenderer;
+import dev.evalgate.prompt.PromptRenderer.RenderedPrompt;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerResponse;
+
+/**
+ * Serves {@code /v1/chat/completions}: validates the request, renders the prompt, runs one engine sequence per
+ * choice, and writes either SSE chunks or one JSON response. Everything a client sees of a sequence goes through a
+ * {@link SequenceDecoder}, so both modes give the same text.
+ */
+public final class ChatCompletionService {
+
+    private final ServedModel model;
+    private final PromptRenderer renderer;
+    private final ObjectMapper mapper;
+
+    public ChatCompletionService(ServedModel model, PromptRenderer renderer, ObjectMapper mapper) {
+        this.model = model;
+        this.renderer = renderer;
+        this.mapper = mapper;
+    }
+
+    /** A validated request with its rendered prompt, ready to generate. */
+    public record Prepared(ChatCompletionRequest request, RenderedPrompt prompt, SamplingParams sampling, int n,
+            String id, long created) {
+    }
+
+    /** Parses, validates and renders. CPU and JNI work: call it on a worker thread. */
+    public Prepared prepare(Buffer body) {
+        ChatCompletionRequest req = parse(body);
+        model.checkName(req.model());
+        if (req.messages() == null || req.messages().isEmpty()) {
+            throw ApiException.badRequest("messages", "`messages` is required and must contain at least one message.");
+        }
+        if (req.streamOptions() != null && !req.streaming()) {
+            throw ApiException.badRequest("stream_options", "Stream options can only be defined when `stream=True`.");
+        }
+        Integer requestedMax = req.maxCompletionTokens() != null ? req.maxCompletionTokens() : req.maxTokens();
+        int n = req.n() == null ? 1 : req.n();
+        List<String> stop = stopList(req.stop());
+        boolean includeStop = Boolean.TRUE.equals(req.includeStopStrInOutput());
+        // validate sampling before the (costlier) rendering; the default budget needs the prompt length
+        SamplingParams.validated(req.temperature(), req.topP(), req.topK(), req.seed(),
+                requestedMax == null ? 1 : requestedMax, stop, includeStop, n);
+
+        RenderedPrompt prompt = renderer.render(messages(req.messages()), req.tools(),
+                req.addGenerationPrompt() == null || req.addGenerationPrompt(), req.chatTemplateKwargs());
+        int promptLen = prompt.tokens().length;
+        int maxLen = model.maxModelLen();
+        if (promptLen >= maxLen) {
+            throw ApiException.badRequest("messages",
+                    "Input length (" + promptLen + ") exceeds model's maximum context length (" + maxLen + ").");
+        }
+        int maxTokens = requestedMax == null ? maxLen - promptLen : requestedMax;
+        if (promptLen + maxTokens > maxLen) {
+            throw ApiException.badRequest(req.maxCompletionTokens() != null ? "max_completion_tokens" : "max_tokens",
+                    "This model's maximum context length is " + maxLen + " tokens. However, you requested "
+                            + maxTokens + " output tokens and your prompt contains " + promptLen
+                            + " input tokens, for a total of " + (promptLen + maxTokens)
+                            + " tokens. Please reduce the length of the input prompt or the number of requested output tokens.");
+        }
+        SamplingParams sampling = SamplingParams.validated(req.temperature(), req.topP(), req.topK(), req.seed(),
+                maxTokens, stop, includeStop, n);
+        String id = "chatcmpl-" + UUID.randomUUID().toString().replace("-", "");
+        return new Prepared(req, prompt, sampling, n, id, System.currentTimeMillis() / 1000);
+    }
+
+    /** Streams the completion as SSE. Returns at once; the engine threads write the chunks. */
+    public void stream(Prepared p, HttpServerResponse response) {
+        ChatCompletionChunks chunks = new ChatCompletionChunks(p.id(), p.created(), model.name());
+        response.setStatusCode(200)
+                .putHeader("Content-Type", "text/event-stream; charset=utf-8")
+                .putHeader("Cache-Control", "no-cache")
+                .setChunked(true);
+        StringBuilder roles = new StringBuilder();
+        for (int i = 0; i < p.n(); i++) {
+            roles.append(chunks.role(i));
+        }
+        response.write(roles.toString());
+        run(p, response, new ChoiceSink() {
+            @Override
+            public void delta(int index, String text) {
+                write(response, chunks.content(index, text));
+            }
+
+            @Override
+            public void finished(int index, String text, SequenceDecoder decoder) {
+                write(response, chunks.finish(index, text, decoder.finishReason(), decoder.stopReason()));
+            }
+
+            @Override
+            public void allFinished(int completionTokens) {
+                String tail = p.request().includeUsage()
+                        ? chunks.usage(p.prompt().tokens().length, completionTokens) + ChatCompletionChunks.DONE
+                        : ChatCompletionChunks.DONE;
+                if (!response.closed()) {
+                    response.end(tail);
+                }
+            }
+
+            @Override
+            public void failed(Throwable failure) {
+                if (!response.closed()) {
+                    response.end(ChatCompletionChunks.error(json(OpenAiErrors.body(OpenAiErrors.toApi(failure))))
+                            + ChatCompletionChunks.DONE);
+                }
+            }
+        });
+    }
+
+    /** Generates all choices, then answers with one {@code chat.completion} JSON object. */
+    public void respond(Prepared p, HttpServerResponse response) {
+        StringBuilder[] texts = new StringBuilder[p.n()];
+        SequenceDecoder[] decoders = new SequenceDecoder[p.n()];
+        for (int i = 0; i < p.n(); i++) {
+            texts[i] = new StringBuilder();
+        }
+        run(p, response, new ChoiceSink() {
+            @Override
+            public void delta(int index, String text) {
+                texts[index].append(text);
+            }
+
+            @Override
+            public void finished(int index, String text, SequenceDecoder decoder) {
+                texts[index].append(text);
+                decoders[index] = decoder;
+            }
+
+            @Override
+            public void allFinished(int completionTokens) {
+                List<Object> choices = new ArrayList<>();
+                for (int i = 0; i < p.n(); i++) {
+                    Map<String, Object> message = new LinkedHashMap<>();
+                    message.put("role", "assistant");
+                    message.put("content", texts[i].toString());
+                    message.put("refusal", null);
+                    Map<String, Object> choice = new LinkedHashMap<>();
+                    choice.put("index", i);
+                    choice.put("message", message);
+                    choice.put("logprobs", null);
+                    choice.put("finish_reason", decoders[i].finishReason().wire());
+                    choice.put("stop_reason", decoders[i].stopReason());
+                    choices.add(choice);
+                }
+                int promptTokens = p.prompt().tokens().length;
+                Map<String, Object> body = new LinkedHashMap<>();
+                body.put("id", p.id());
+                body.put("object", "chat.completion");
+                body.put("created", p.created());
+                body.put("model", model.name());
+                body.put("choices", choices);
+                body.put("usage", Map.of("prompt_tokens", promptTokens, "completion_tokens", completionTokens,
+                        "total_tokens", promptTokens + completionTokens));
+                if (!response.closed()) {
+                    response.putHeader("Content-Type", "application/json").end(json(body));
+                }
+            }
+
+            @Override
+            public void failed(Throwable failure) {
+                ApiException e = OpenAiErrors.toApi(failure);
+                if (!response.closed()) {
+                    response.setStatusCode(e.status()).putHeader("Content-Type", "application/json")
+                            .end(json(OpenAiErrors.body(e)));
+                }
+            }
+        });
+    }
+
+    /** Where the decoded output of the choices goes. Called on engine threads; one choice at a time per index. */
+    private interface ChoiceSink {
+        void delta(int index, String text);
+
+        void finished(int index, String text, SequenceDecoder decoder);
+
+        void allFinished(int completionTokens);
+
+        void failed(Throwable failure);
+    }
+
+    /**
+     * Runs one engine sequence per choice. A stop string or end-of-turn cancels that sequence's engine request at
+     * once; a closed connection cancels all of them.
+     */
+    private void run(Prepared p, HttpServerResponse response, ChoiceSink sink) {
+        int n = p.n();
+        List<Flow.Subscription> subscriptions = new ArrayList<>(n);
+        AtomicInteger remaining = new AtomicInteger(n);
+        AtomicInteger completionTokens = new AtomicInteger();
+        AtomicBoolean failed = new AtomicBoolean();
+        Runnable cancelAll = () -> {
+            synchronized (subscriptions) {
+                subscriptions.forEach(Flow.Subscription::cancel);
+            }
+        };
+        response.closeHandler(v -> cancelAll.run());
+        for (int i = 0; i < n; i++) {
+            int index = i;
+            SamplingParams sampling = p.sampling().forSequence(i);
+            SequenceDecoder decoder = new SequenceDecoder(sampling);
+            Flow.Subscription[] self = new Flow.Subscription[1];
+            Runnable choiceDone = () -> {
+                int total = completionTokens.addAndGet(decoder.completionTokens());
+                if (remaining.decrementAndGet() == 0 && !failed.get()) {
+                    sink.allFinished(total);
+                }
+            };
+            model.engine().generate(new GenerationRequest(p.id() + "-" + i, p.prompt().tokens(), sampling))
+                    .subscribe().with(subscription -> {
+                        self[0] = subscription;
+                        synchronized (subscriptions) {
+                            subscriptions.add(subscription);
+                        }
+                        subscription.request(Long.MAX_VALUE);
+                    }, step -> {
+                        if (decoder.finished() || failed.get()) {
+                            return;
+                        }
+                        String text = decoder.accept(step);
+                        if (decoder.finished()) {
+                            self[0].cancel();
+                            sink.finished(index, text, decoder);
+                            choiceDone.run();
+                        } else if (!text.isEmpty()) {
+                            sink.delta(index, text);
+                        }
+                    }, failure -> {
+                        if (failed.compareAndSet(false, true)) {
+                            cancelAll.run();
+                            sink.failed(failure);
+                        }
+                    }, () -> {
+                        if (!decoder.finished() && !failed.get()) {
+                            String text = decoder.engineFinished();
+                            sink.finished(index, text, decoder);
+                            choiceDone.run();
+                        }
+                    });
+        }
+    }
+
+    private ChatCompletionRequest parse(Buffer body) {
+        try {
+            ChatCompletionRequest req = mapper.readValue(body.getBytes(), ChatCompletionRequest.class);
+            if (req == null) {
+                throw ApiException.badRequest(null, "The request body must be a JSON object.");
+            }
+            return req;
+        } catch (IOException e) {
+            throw OpenAiErrors.toApi(e);
+        }
+    }
+
+    private static List<String> stopList(JsonNode stop) {
+        if (stop == null || stop.isNull()) {
+            return List.of();
+        }
+        if (stop.isTextual()) {
+            return List.of(stop.asText());
+        }
+        if (stop.isArray()) {
+            List<String> out = new ArrayList<>(stop.size());
+            for (JsonNode s : stop) {
+                if (!s.isTextual()) {
+                    throw ApiException.badRequest("stop", "`stop` must be a string or a list of strings.");
+                }
+                out.add(s.asText());
+            }
+            return out;
+        }
+        throw ApiException.badRequest("stop", "`stop` must be a string or a list of strings.");
+    }
+
+    /** OpenAI messages to the plain maps the chat template sees; text parts are joined with a newline, as vLLM does. */
+    private List<Map<String, Object>> messages(List<JsonNode> raw) {
+        List<Map<String, Object>> out = new ArrayList<>(raw.size());
+        for (int i = 0; i < raw.size(); i++) {
+            JsonNode m = raw.get(i);
+            if (m == null || !m.isObject()) {
+                throw ApiException.badRequest("messages", "messages[" + i + "] must be an object.");
+            }
+            JsonNode role = m.get("role");
+            if (role == null || !role.isTextual()) {
+                throw ApiException.badRequest("messages", "messages[" + i + "].role is required and must be a string.");
+            }
+            @SuppressWarnings("unchecked")
+            Map<String, Object> message = mapper.convertValue(m, LinkedHashMap.class);
+            message.put("content", content(m.get("content"), i));
+            out.add(message);
+        }
+        return out;
+    }
+
+    private static String content(JsonNode content, int i) {
+        if (content == null || content.isNull()) {
+            return null;
+        }
+        if (content.isTextual()) {
+            return content.asText();
+        }
+        if (content.isArray()) {
+            StringBuilder sb = new StringBuilder();
+            for (JsonNode part : content) {
+                JsonNode type = part.get("type");
+                JsonNode text = part.get("text");
+                if (type == null || !"text".equals(type.asText()) || text == null || !text.isTextual()) {
+                    throw ApiException.badRequest("messages", "messages[" + i + "].content: only text parts ("
+                            + "{\"type\": \"text\", \"text\": ...}) are supported by this model.");
+                }
+                if (sb.length() > 0) {
+                    sb.append('\n');
+                }
+                sb.append(text.asText());
+            }
+            return sb.toString();
+        }
+        throw ApiException.badRequest("messages", "messages[" + i + "].content must be a string or a list of content parts.");
+    }
+
+    private String json(Object body) {
+        try {
+            return mapper.writeValueAsString(body);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void write(HttpServerResponse response, String chunk) {
+        if (!response.closed() && !response.ended()) {
+            response.write(chunk);
+        }
+    }
+}

@@ -1,0 +1,61 @@
+package dev.evalgate.api;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import org.jboss.logging.Logger;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonMappingException;
+
+import dev.evalgate.engine.EngineException;
+import dev.evalgate.generation.InvalidParameterException;
+import dev.evalgate.prompt.ChatTemplateException;
+
+/**
+ * The one place where a failure becomes an HTTP status and the OpenAI error envelope
+ * {@code {"error": {"message", "type", "param", "code"}}} (vLLM's form: {@code code} is the integer status).
+ */
+public final class OpenAiErrors {
+
+    private static final Logger LOG = Logger.getLogger(OpenAiErrors.class);
+
+    private OpenAiErrors() {
+    }
+
+    /** Maps any failure to the error it shows a client. */
+    public static ApiException toApi(Throwable t) {
+        if (t instanceof ApiException api) {
+            return api;
+        }
+        if (t instanceof InvalidParameterException p) {
+            return ApiException.badRequest(p.param(), p.getMessage());
+        }
+        if (t instanceof ChatTemplateException c) {
+            return ApiException.badRequest("messages", c.getMessage());
+        }
+        if (t instanceof JsonMappingException m && !m.getPath().isEmpty()) {
+            String param = m.getPath().get(0).getFieldName();
+            return ApiException.badRequest(param, "Invalid value for `" + param + "`: " + m.getOriginalMessage());
+        }
+        if (t instanceof JsonProcessingException j) {
+            return ApiException.badRequest(null, "The request body is not valid JSON: " + j.getOriginalMessage());
+        }
+        if (t instanceof EngineException) {
+            LOG.error("engine failure", t);
+            return new ApiException(500, "InternalServerError", null, t.getMessage());
+        }
+        LOG.error("unexpected failure", t);
+        return new ApiException(500, "InternalServerError", null, "Internal server error: " + t);
+    }
+
+    /** The {@code {"error": {...}}} body. */
+    public static Map<String, Object> body(ApiException e) {
+        Map<String, Object> error = new LinkedHashMap<>();
+        error.put("message", e.getMessage());
+        error.put("type", e.type());
+        error.put("param", e.param());
+        error.put("code", e.status());
+        return Map.of("error", error);
+    }
+}

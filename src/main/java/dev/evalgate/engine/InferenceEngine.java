@@ -1,0 +1,30 @@
+package dev.evalgate.engine;
+
+import io.smallrye.mutiny.Multi;
+
+/**
+ * The whole contract between the HTTP layer and an inference engine: it knows nothing of HTTP, JSON or SSE.
+ */
+public interface InferenceEngine {
+
+    /** Short engine name as configured: {@code llamacpp}, {@code synthetic}, ... */
+    String name();
+
+    /** The name of the model it serves, used as the served model name unless one is configured. */
+    String modelName();
+
+    /** What this engine can do beyond plain generation. */
+    EngineCapabilities capabilities();
+
+    /** Vocabulary ids of {@code text}; special-token text (for example {@code <|eot_id|>}) becomes the special id; no BOS is added. */
+    int[] tokenize(String text);
+
+    /**
+     * Generates one sequence. The stream emits one {@link GenerationStep} per engine step and completes when the engine
+     * stops by itself (end-of-turn token or token budget); cancelling the subscription aborts the engine request.
+     */
+    Multi<GenerationStep> generate(GenerationRequest request);
+
+    /** True while the engine can serve requests. */
+    boolean healthy();
+}

@@ -1,0 +1,268 @@
+package dev.evalgate.engine.llamacpp;
+
+import java.lang.reflect.Field;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Pattern;
+
+import org.jboss.logging.Logger;
+
+import de.kherud.llama.InferenceParameters;
+import de.kherud.llama.LlamaIterator;
+import de.kherud.llama.LlamaModel;
+import de.kherud.llama.LlamaOutput;
+import de.kherud.llama.ModelParameters;
+import dev.evalgate.EvalgateConfig;
+import dev.evalgate.engine.EngineCapabilities;
+import dev.evalgate.engine.EngineException;
+import dev.evalgate.engine.GenerationRequest;
+import dev.evalgate.engine.GenerationStep;
+import dev.evalgate.engine.InferenceEngine;
+import dev.evalgate.generation.SamplingParams;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.subscription.MultiEmitter;
+
+/**
+ * The embedded engine: llama.cpp over JNI ({@code de.kherud:llama}), continuous batching across
+ * {@code parallel} sequences inside the native server loop.
+ *
+ * <p>Threading: every JNI call that waits for the model ({@code receiveCompletion}) runs on this engine's own
+ * {@code llamacpp-stream-N} threads, one per active stream, never on a Vert.x thread. A stream is cancelled by the
+ * thread that reads it (the native queue does not wake a reader whose task was cancelled from elsewhere), at the
+ * latest one token after the subscriber went away.
+ */
+public final class LlamaCppEngine implements InferenceEngine {
+
+    private static final Logger LOG = Logger.getLogger(LlamaCppEngine.class);
+    /** Special tokens are rendered as text (llama.cpp {@code --special}) so end-of-turn tokens are visible in the stream. */
+    private static final Pattern SPECIAL_TOKEN_TEXT = Pattern.compile("<\\|[A-Za-z0-9_]+\\|>|</s>|<eos>|<end_of_turn>");
+    private static final Field PARAMETERS_MAP = parametersField();
+
+    private final LlamaModel model;
+    private final String modelName;
+    private final int contextLength;
+    private final ExecutorService streams;
+    /** Special-token text -> its id, or -1 when that text is not one special token. */
+    private final Map<String, Integer> specialIds = new ConcurrentHashMap<>();
+    private final AtomicInteger activeStreams = new AtomicInteger();
+    private volatile boolean closed;
+
+    private LlamaCppEngine(LlamaModel model, String modelName, int contextLength) {
+        this.model = model;
+        this.modelName = modelName;
+        this.contextLength = contextLength;
+        AtomicInteger n = new AtomicInteger();
+        this.streams = Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "llamacpp-stream-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** Loads the configured GGUF, or generates and loads the default tiny model. Blocking; call at startup. */
+    public static LlamaCppEngine start(EvalgateConfig config) {
+        EvalgateConfig.LlamaCpp cfg = config.llamacpp();
+        try {
+            Path dataDir = config.dataDir();
+            Path nativeDir = Files.createDirectories(dataDir.resolve("native"));
+            // the library deletes stale files in its extraction folder: give it a private one
+            System.setProperty("de.kherud.llama.tmpdir", nativeDir.toString());
+            Path modelPath;
+            String name;
+            if (cfg.model().isPresent()) {
+                modelPath = cfg.model().get();
+                if (!Files.isRegularFile(modelPath)) {
+                    throw new EngineException("evalgate.engine.llamacpp.model points to " + modelPath
+                            + ", which is not a readable file: set EVALGATE_ENGINE_LLAMACPP_MODEL to a GGUF model file");
+                }
+                name = modelPath.getFileName().toString().replaceFirst("(?i)\\.gguf$", "");
+            } else {
+                modelPath = TinyLlamaGguf.ensure(dataDir.resolve("models").resolve(TinyLlamaGguf.FILE_NAME));
+                name = TinyLlamaGguf.MODEL_NAME;
+            }
+            int parallel = Math.max(1, cfg.parallel());
+            ModelParameters params = new ModelParameters()
+                    .setModel(modelPath.toString())
+                    .setParallel(parallel)
+                    .setCtxSize(cfg.contextLength() * parallel)
+                    .enableContBatching()
+                    .enableSpecial()
+                    .disableContextShift()
+                    .setLogVerbosity(0)
+                    .disableLog();
+            if (cfg.threads() > 0) {
+                params.setThreads(cfg.threads());
+            }
+            long t0 = System.nanoTime();
+            LlamaModel model = new LlamaModel(params);
+            LOG.infof("llama.cpp loaded %s (%d slots x %d tokens) in %d ms", modelPath, parallel, cfg.contextLength(),
+                    (System.nanoTime() - t0) / 1_000_000);
+            return new LlamaCppEngine(model, name, cfg.contextLength());
+        } catch (EngineException e) {
+            throw e;
+        } catch (Exception | UnsatisfiedLinkError e) {
+            throw new EngineException("could not start the llama.cpp engine: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public String name() {
+        return "llamacpp";
+    }
+
+    @Override
+    public String modelName() {
+        return modelName;
+    }
+
+    @Override
+    public EngineCapabilities capabilities() {
+        return new EngineCapabilities(false, contextLength);
+    }
+
+    @Override
+    public boolean healthy() {
+        return !closed;
+    }
+
+    /** Streams currently reading from the native engine. */
+    public int activeStreams() {
+        return activeStreams.get();
+    }
+
+    @Override
+    public int[] tokenize(String text) {
+        return model.encode(text);
+    }
+
+    @Override
+    public Multi<GenerationStep> generate(GenerationRequest request) {
+        return Multi.createFrom().emitter(emitter -> {
+            AtomicBoolean cancelled = new AtomicBoolean();
+            emitter.onTermination(() -> cancelled.set(true));
+            streams.execute(() -> stream(request, emitter, cancelled));
+        });
+    }
+
+    /** Runs on a {@code llamacpp-stream} thread: blocks in JNI between tokens. */
+    private void stream(GenerationRequest request, MultiEmitter<? super GenerationStep> emitter, AtomicBoolean cancelled) {
+        if (cancelled.get()) {
+            return;
+        }
+        activeStreams.incrementAndGet();
+        LlamaIterator it = null;
+        try {
+            it = model.generate(parameters(request)).iterator();
+            int produced = 0;
+            while (it.hasNext()) {
+                LlamaOutput out = it.next();
+                if (cancelled.get()) {
+                    if (it.hasNext()) {
+                        it.cancel();
+                    }
+                    return;
+                }
+                if (!it.hasNext()) {
+                    break; // the final message carries no text in streaming mode
+                }
+                produced++;
+                emitter.emit(step(out.text));
+            }
+            if (produced == 0 && !cancelled.get()) {
+                LOG.debugf("request %s produced no tokens", request.requestId());
+            }
+            emitter.complete();
+        } catch (RuntimeException e) {
+            if (it != null && it.hasNext()) {
+                it.cancel();
+            }
+            emitter.fail(new EngineException("llama.cpp failed: " + e.getMessage(), e));
+        } finally {
+            activeStreams.decrementAndGet();
+        }
+    }
+
+    /** Turns one native output into a step; special-token text becomes an end-of-turn marker or disappears. */
+    private GenerationStep step(String text) {
+        var m = SPECIAL_TOKEN_TEXT.matcher(text);
+        if (!m.find()) {
+            return GenerationStep.text(text);
+        }
+        // llama.cpp merges a token that ends in an incomplete UTF-8 character into the next output
+        int id = specialId(m.group());
+        if (id < 0 || m.end() != text.length()) {
+            return GenerationStep.text(text);
+        }
+        String before = text.substring(0, m.start());
+        if (isEndOfTurn(m.group())) {
+            return before.isEmpty() ? GenerationStep.endOfTurn(id) : new GenerationStep(before, 1, true, id);
+        }
+        return GenerationStep.text(before);
+    }
+
+    private static boolean isEndOfTurn(String special) {
+        return switch (special) {
+            case "<|eot_id|>", "<|end_of_text|>", "<|eom_id|>", "</s>", "<eos>", "<end_of_turn>", "<|im_end|>",
+                    "<|endoftext|>" -> true;
+            default -> false;
+        };
+    }
+
+    private int specialId(String text) {
+        return specialIds.computeIfAbsent(text, t -> {
+            int[] ids = model.encode(t);
+            return ids.length == 1 ? ids[0] : -1;
+        });
+    }
+
+    private InferenceParameters parameters(GenerationRequest request) {
+        SamplingParams s = request.sampling();
+        InferenceParameters p = new InferenceParameters("")
+                .setNPredict(s.maxTokens())
+                .setTemperature((float) s.temperature())
+                .setTopP((float) s.topP())
+                .setTopK(s.topK())
+                .setMinP(0f)
+                .setRepeatPenalty(1f)
+                .setCachePrompt(true);
+        if (s.seed() != null) {
+            p.setSeed((int) (s.seed() & 0xffffffffL));
+        }
+        // the prompt goes in as token ids so llama.cpp adds no second BOS and tokenizes nothing itself
+        rawParameters(p).put("prompt", Arrays.toString(request.promptTokens()));
+        return p;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, String> rawParameters(InferenceParameters p) {
+        try {
+            return (Map<String, String>) PARAMETERS_MAP.get(p);
+        } catch (IllegalAccessException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static Field parametersField() {
+        try {
+            Field f = InferenceParameters.class.getSuperclass().getDeclaredField("parameters");
+            f.setAccessible(true);
+            return f;
+        } catch (NoSuchFieldException e) {
+            throw new ExceptionInInitializerError("de.kherud:llama changed its InferenceParameters: " + e);
+        }
+    }
+
+    /** Frees the native model once no stream uses it. */
+    public void close() {
+        closed = true;
+        streams.shutdownNow();
+        model.close();
+    }
+}

@@ -1,0 +1,71 @@
+package dev.evalgate.generation;
+
+import dev.evalgate.engine.GenerationStep;
+
+/**
+ * Turns one sequence's engine steps into the text a client sees: stop strings cut and never leaked, end-of-turn
+ * honoured, tokens counted, finish reason decided. Streaming and non-streaming responses both go through it, so they
+ * give the same text. Not thread-safe: one per sequence, fed by one thread at a time.
+ */
+public final class SequenceDecoder {
+
+    private final StopSequenceMatcher stops;
+    private final int maxTokens;
+    private int completionTokens;
+    private FinishReason finishReason;
+    private String stopReason;
+
+    public SequenceDecoder(SamplingParams sampling) {
+        this.stops = new StopSequenceMatcher(sampling.stop(), sampling.includeStopStrInOutput());
+        this.maxTokens = sampling.maxTokens();
+    }
+
+    /** Accepts one engine step; returns the text that may be sent now (possibly empty). Ignores steps after the end. */
+    public String accept(GenerationStep step) {
+        if (finishReason != null) {
+            return "";
+        }
+        completionTokens += step.tokens();
+        String out = stops.append(step.text());
+        if (stops.stopped()) {
+            finishReason = FinishReason.STOP;
+            stopReason = stops.matchedStop();
+        } else if (step.endOfTurn()) {
+            finishReason = FinishReason.STOP;
+            out += stops.flush();
+        } else if (completionTokens >= maxTokens) {
+            finishReason = FinishReason.LENGTH;
+            out += stops.flush();
+        }
+        return out;
+    }
+
+    /** The engine ended the stream by itself; returns the held-back text that may now be sent. */
+    public String engineFinished() {
+        if (finishReason != null) {
+            return "";
+        }
+        // requests are validated to fit the context, so an engine that stops by itself has spent its whole budget;
+        // an engine step may carry several tokens (llama.cpp merges an incomplete UTF-8 character into the next one)
+        finishReason = FinishReason.LENGTH;
+        completionTokens = Math.max(completionTokens, maxTokens);
+        return stops.flush();
+    }
+
+    public boolean finished() {
+        return finishReason != null;
+    }
+
+    public FinishReason finishReason() {
+        return finishReason;
+    }
+
+    /** vLLM's {@code stop_reason}: the matched stop string, or null for end-of-turn and length. */
+    public String stopReason() {
+        return stopReason;
+    }
+
+    public int completionTokens() {
+        return completionTokens;
+    }
+}
