@@ -1,10 +1,10 @@
 package dev.evalgate.prompt;
 
+import com.hubspot.jinjava.objects.collections.PyList;
 import java.math.BigDecimal;
-import java.math.BigInteger;
 import java.math.MathContext;
 import java.math.RoundingMode;
-import java.util.AbstractList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.Iterator;
 import java.util.List;
@@ -14,22 +14,13 @@ import java.util.Set;
 /** Python's str() and repr() of plain Java values, so rendered templates read exactly as under jinja2. */
 final class PythonStr {
 
-    /** A Java view of a Python tuple: unpacks like a list, prints with parentheses. */
-    static final class Tuple extends AbstractList<Object> {
-        private final Object[] items;
-
+    /**
+     * A Python tuple: unpacks and indexes like a list, prints with parentheses. It is a Jinjava {@link PyList} so
+     * that Jinjava keeps it as is instead of re-wrapping it as a plain list.
+     */
+    static final class Tuple extends PyList {
         Tuple(Object... items) {
-            this.items = items.clone();
-        }
-
-        @Override
-        public Object get(int index) {
-            return items[index];
-        }
-
-        @Override
-        public int size() {
-            return items.length;
+            super(Arrays.asList(items.clone()));
         }
     }
 
@@ -225,10 +216,5 @@ final class PythonStr {
             default:
                 return true;
         }
-    }
-
-    static boolean isInteger(Object value) {
-        return value instanceof Integer || value instanceof Long || value instanceof Short || value instanceof Byte
-                || value instanceof BigInteger;
     }
 }

@@ -44,6 +44,8 @@ public final class LlamaCppEngine implements InferenceEngine {
     /** Special tokens are rendered as text (llama.cpp {@code --special}) so end-of-turn tokens are visible in the stream. */
     private static final Pattern SPECIAL_TOKEN_TEXT = Pattern.compile("<\\|[A-Za-z0-9_]+\\|>|</s>|<eos>|<end_of_turn>");
     private static final Field PARAMETERS_MAP = parametersField();
+    /** Served name and file name of the generated default model. */
+    static final String DEFAULT_MODEL_NAME = "evalgate-tiny-llama-3.1";
 
     private final LlamaModel model;
     private final String modelName;
@@ -52,6 +54,7 @@ public final class LlamaCppEngine implements InferenceEngine {
     /** Special-token text -> its id, or -1 when that text is not one special token. */
     private final Map<String, Integer> specialIds = new ConcurrentHashMap<>();
     private final AtomicInteger activeStreams = new AtomicInteger();
+    private final AtomicInteger cancelledStreams = new AtomicInteger();
     private volatile boolean closed;
 
     private LlamaCppEngine(LlamaModel model, String modelName, int contextLength) {
@@ -84,8 +87,8 @@ public final class LlamaCppEngine implements InferenceEngine {
                 }
                 name = modelPath.getFileName().toString().replaceFirst("(?i)\\.gguf$", "");
             } else {
-                modelPath = TinyLlamaGguf.ensure(dataDir.resolve("models").resolve(TinyLlamaGguf.FILE_NAME));
-                name = TinyLlamaGguf.MODEL_NAME;
+                modelPath = TinyLlamaGguf.ensure(dataDir.resolve("models").resolve(DEFAULT_MODEL_NAME + ".gguf"));
+                name = DEFAULT_MODEL_NAME;
             }
             int parallel = Math.max(1, cfg.parallel());
             ModelParameters params = new ModelParameters()
@@ -137,6 +140,11 @@ public final class LlamaCppEngine implements InferenceEngine {
         return activeStreams.get();
     }
 
+    /** Streams aborted in the native engine because their subscriber went away, since start. */
+    public int cancelledStreams() {
+        return cancelledStreams.get();
+    }
+
     @Override
     public int[] tokenize(String text) {
         return model.encode(text);
@@ -166,6 +174,7 @@ public final class LlamaCppEngine implements InferenceEngine {
                 if (cancelled.get()) {
                     if (it.hasNext()) {
                         it.cancel();
+                        cancelledStreams.incrementAndGet();
                     }
                     return;
                 }
