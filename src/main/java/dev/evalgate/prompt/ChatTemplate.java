@@ -3,6 +3,7 @@ package dev.evalgate.prompt;
 import com.hubspot.jinjava.Jinjava;
 import com.hubspot.jinjava.JinjavaConfig;
 import com.hubspot.jinjava.LegacyOverrides;
+import com.hubspot.jinjava.el.JinjavaInterpreterResolver;
 import com.hubspot.jinjava.interpret.Context;
 import com.hubspot.jinjava.interpret.InterpreterFactory;
 import com.hubspot.jinjava.interpret.JinjavaInterpreter;
@@ -19,10 +20,10 @@ import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
 import java.time.LocalDateTime;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import jinjava.javax.el.CompositeELResolver;
 
 /** A compiled chat template with Hugging Face semantics. Thread-safe; compile once, render many. */
 public final class ChatTemplate {
@@ -36,6 +37,13 @@ public final class ChatTemplate {
 
     private static final Jinjava ENGINE = createEngine();
 
+    /**
+     * Filters, tests and functions for one render at a time. Renders write bookkeeping into their parent context
+     * (plain HashSets), so sharing one across threads is unsafe, and copying Jinjava's per render costs about half
+     * of a render; one per thread is both safe and cheap.
+     */
+    private static final ThreadLocal<Context> THREAD_GLOBALS = ThreadLocal.withInitial(ENGINE::getGlobalContextCopy);
+
     private final Node root;
 
     private ChatTemplate(Node root) {
@@ -48,7 +56,7 @@ public final class ChatTemplate {
                 .newInstance(ENGINE, ENGINE.getGlobalContextCopy(), CONFIG);
         Node root;
         try (var current = JinjavaInterpreter.closeablePushCurrent(parser).get()) {
-            root = parser.parse(bindNotLoosely(source));
+            root = parser.parse(JinjavaDialect.translate(source));
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("Chat template syntax error: " + e.getMessage(), e);
         }
@@ -80,21 +88,24 @@ public final class ChatTemplate {
         }
     }
 
+    /** The Llama 3.1 template shipped on the classpath, compiled on first use. */
     public static ChatTemplate llama31Default() {
         return DefaultHolder.LLAMA31;
     }
 
     /** Renders; context values are plain Java maps/lists/strings/numbers/booleans/null (as from Jackson). */
     public String render(Map<String, Object> context) {
-        // A fresh root context per render: Jinjava pushes resolution bookkeeping up into parent contexts, so a
-        // shared one would be written to by concurrent renders.
-        Context scope = new Context(ENGINE.getGlobalContextCopy(), context, CONFIG.getDisabled());
+        Context globals = THREAD_GLOBALS.get();
+        Context scope = new Context(globals, context, CONFIG.getDisabled());
         JinjavaInterpreter interpreter = CONFIG.getInterpreterFactory().newInstance(ENGINE, scope, CONFIG);
         String output;
         try (var current = JinjavaInterpreter.closeablePushCurrent(interpreter).get()) {
             output = interpreter.render(root);
         } catch (RuntimeException e) {
             throw failure(e);
+        } finally {
+            // What renders push up into the globals is bookkeeping; Jinjava clears its own the same way.
+            globals.reset();
         }
         // Jinjava records failures and renders on; jinja2 stops at the first one, so the first fatal error wins.
         for (TemplateError error : interpreter.getErrors()) {
@@ -132,12 +143,24 @@ public final class ChatTemplate {
                 .withTrimBlocks(true)
                 .withLstripBlocks(true)
                 // Without this {{- and {#- do not strip the whitespace before them.
-                .withLegacyOverrides(LegacyOverrides.newBuilder().withUseTrimmingForNotesAndExpressions(true).build())
+                .withLegacyOverrides(LegacyOverrides.newBuilder()
+                        .withUseTrimmingForNotesAndExpressions(true)
+                        // Python semantics: {% for k in dict %} yields keys and {k: v} evaluates k.
+                        .withIterateOverMapKeys(true)
+                        .withEvaluateMapKeys(true)
+                        .build())
+                .withElResolver(new CompositeELResolver() {
+                    {
+                        add(new PythonStringMethods());
+                        add(JinjavaInterpreterResolver.DEFAULT_RESOLVER_READ_ONLY);
+                    }
+                })
                 // jinja2's default Undefined renders as empty instead of failing.
                 .withFailOnUnknownTokens(false)
                 // Otherwise Jinjava re-renders "{{ ... }}" found inside message content.
                 .withNestedInterpretationEnabled(false)
                 .withInterperterFactory(new PythonInterpreterFactory())
+                // Jinjava's name for a dry run that also walks untaken branches.
                 .withValidationMode(validation)
                 .build();
     }
@@ -147,6 +170,7 @@ public final class ChatTemplate {
         engine.registerFilter(new TojsonFilter());
         engine.registerFilter(new ItemsFilter());
         engine.registerFilter(new TrimFilter());
+        engine.registerFilter(new StepSliceFilter());
         engine.registerExpTest(new IterableTest());
         engine.registerFunction(function("raise_exception", "raiseException", String.class));
         engine.registerFunction(function("strftime_now", "strftimeNow", String.class));
@@ -162,132 +186,6 @@ public final class ChatTemplate {
         } catch (NoSuchMethodException e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    // ---- jinja2 precedence ------------------------------------------------------------------------------------
-
-    private static final Pattern STRING_LITERAL = Pattern.compile("'(?:[^'\\\\]|\\\\.)*'|\"(?:[^\"\\\\]|\\\\.)*\"");
-    private static final Pattern MASKED_LITERAL = Pattern.compile("\u0001(\\d+)\u0002");
-    private static final Pattern RAW_TAG = Pattern.compile("\\s*[-+]?\\s*raw\\s*[-+]?\\s*");
-    private static final Pattern END_RAW = Pattern.compile("\\{%[-+]?\\s*endraw\\s*[-+]?%}");
-    private static final Pattern NOT_COMPARISON;
-
-    static {
-        String literal = "\u0001\\d+\u0002";
-        String name = "(?!(?:and|or|not|in|is|if|else)\\b)[A-Za-z_]\\w*";
-        String trailer = "(?:\\s*\\.\\s*[A-Za-z_]\\w*|\\s*\\[[^\\[\\]]*\\]|\\s*\\([^()]*\\))";
-        String atom = "(?:" + literal + "|\\d+(?:\\.\\d+)?|" + name + "|\\([^()]*\\))" + trailer + "*";
-        String filter = "(?:\\s*\\|\\s*[A-Za-z_]\\w*(?:\\s*\\([^()]*\\))?)";
-        String operand = atom + filter + "*";
-        String arithmetic = operand + "(?:\\s*(?:\\*\\*|//|[-+*/%~])\\s*" + operand + ")*";
-        String comparison = "(?:==|!=|<=|>=|<|>|\\bnot\\s+in\\b|\\bin\\b)";
-        NOT_COMPARISON = Pattern.compile("(?<!\\bis\\s{1,20})\\bnot\\s+(" + arithmetic + "\\s*" + comparison + "\\s*"
-                + arithmetic + ")(?!\\s*(?:[=!<>|.\\[(*/+\\-%~]|\\b(?:in|is|not)\\b))");
-    }
-
-    /**
-     * jinja2 parses {@code not a|length == 1} as {@code not (a|length == 1)} but Jinjava binds {@code not} to
-     * {@code a} alone, so the source is rewritten with explicit parentheses. Only code inside {{ }} and {% %} is
-     * touched; string literals, comments and raw blocks are left as they are.
-     */
-    static String bindNotLoosely(String source) {
-        StringBuilder out = new StringBuilder(source.length() + 16);
-        int i = 0;
-        while (i < source.length()) {
-            int open = nextDelimiter(source, i);
-            if (open < 0) {
-                out.append(source, i, source.length());
-                break;
-            }
-            out.append(source, i, open);
-            char kind = source.charAt(open + 1);
-            if (kind == '#') {
-                int close = source.indexOf("#}", open + 2);
-                int end = close < 0 ? source.length() : close + 2;
-                out.append(source, open, end);
-                i = end;
-                continue;
-            }
-            int close = closingDelimiter(source, open + 2, kind == '{' ? '}' : '%');
-            if (close < 0) {
-                out.append(source, open, source.length());
-                break;
-            }
-            String code = source.substring(open + 2, close);
-            if (kind == '%' && RAW_TAG.matcher(code).matches()) {
-                Matcher endRaw = END_RAW.matcher(source);
-                int end = endRaw.find(close + 2) ? endRaw.end() : source.length();
-                out.append(source, open, end);
-                i = end;
-                continue;
-            }
-            out.append(source, open, open + 2).append(rewriteCode(code)).append(source, close, close + 2);
-            i = close + 2;
-        }
-        return out.toString();
-    }
-
-    private static int nextDelimiter(String source, int from) {
-        for (int i = source.indexOf('{', from); i >= 0 && i + 1 < source.length(); i = source.indexOf('{', i + 1)) {
-            char next = source.charAt(i + 1);
-            if (next == '{' || next == '%' || next == '#') {
-                return i;
-            }
-        }
-        return -1;
-    }
-
-    /** Index of the closing "}}" or "%}", skipping over string literals that may contain it. */
-    private static int closingDelimiter(String source, int from, char first) {
-        char quote = 0;
-        for (int i = from; i + 1 < source.length(); i++) {
-            char c = source.charAt(i);
-            if (quote != 0) {
-                if (c == '\\') {
-                    i++;
-                } else if (c == quote) {
-                    quote = 0;
-                }
-            } else if (c == '\'' || c == '"') {
-                quote = c;
-            } else if (c == first && source.charAt(i + 1) == '}') {
-                return i;
-            }
-        }
-        return -1;
-    }
-
-    private static String rewriteCode(String code) {
-        // Whitespace-control markers would read as a trailing minus to the pattern.
-        int start = 0;
-        int end = code.length();
-        if (start < end && (code.charAt(start) == '-' || code.charAt(start) == '+')) {
-            start++;
-        }
-        if (end > start && (code.charAt(end - 1) == '-' || code.charAt(end - 1) == '+')) {
-            end--;
-        }
-        String body = code.substring(start, end);
-        if (!body.contains("not")) {
-            return code;
-        }
-        List<String> literals = new ArrayList<>();
-        Matcher literal = STRING_LITERAL.matcher(body);
-        StringBuilder masked = new StringBuilder();
-        while (literal.find()) {
-            literal.appendReplacement(masked, "\u0001" + literals.size() + "\u0002");
-            literals.add(literal.group());
-        }
-        literal.appendTail(masked);
-        String rewritten = NOT_COMPARISON.matcher(masked).replaceAll("not ($1)");
-        Matcher placeholder = MASKED_LITERAL.matcher(rewritten);
-        StringBuilder restored = new StringBuilder();
-        while (placeholder.find()) {
-            placeholder.appendReplacement(restored,
-                    Matcher.quoteReplacement(literals.get(Integer.parseInt(placeholder.group(1)))));
-        }
-        placeholder.appendTail(restored);
-        return code.substring(0, start) + restored + code.substring(end);
     }
 
     // ---- Hugging Face's template globals, filters and tests -----------------------------------------------------
@@ -359,6 +257,70 @@ public final class ChatTemplate {
             List<Object> pairs = new ArrayList<>(map.size());
             map.forEach((k, v) -> pairs.add(new PythonStr.Tuple(k, v)));
             return pairs;
+        }
+    }
+
+    /** Python's x[start:stop:step], which Jinjava cannot parse; JinjavaDialect rewrites such slices into this. */
+    private static final class StepSliceFilter implements Filter {
+        @Override
+        public String getName() {
+            return JinjavaDialect.SLICE_FILTER;
+        }
+
+        @Override
+        public Object filter(Object var, JinjavaInterpreter interpreter, String... args) {
+            return filter(var, interpreter, (Object[]) args, Map.of());
+        }
+
+        @Override
+        public Object filter(Object var, JinjavaInterpreter interpreter, Object[] args, Map<String, Object> kwargs) {
+            List<?> items;
+            if (var instanceof CharSequence s) {
+                items = s.codePoints().mapToObj(Character::toString).toList();
+            } else if (var instanceof List<?> list) {
+                items = list;
+            } else if (var instanceof Object[] array) {
+                items = Arrays.asList(array);
+            } else {
+                String type = var == null ? "NoneType" : var.getClass().getSimpleName();
+                throw new ChatTemplateException("'" + type + "' object is not subscriptable");
+            }
+            int length = items.size();
+            int step = args.length > 2 && args[2] != null ? toInt(args[2]) : 1;
+            if (step == 0) {
+                throw new ChatTemplateException("slice step cannot be zero");
+            }
+            int start = sliceIndex(args.length > 0 ? args[0] : null, length, step < 0 ? length - 1 : 0, step);
+            int stop = sliceIndex(args.length > 1 ? args[1] : null, length, step < 0 ? -1 : length, step);
+            List<Object> sliced = new ArrayList<>();
+            for (int i = start; step > 0 ? i < stop : i > stop; i += step) {
+                sliced.add(items.get(i));
+            }
+            if (var instanceof CharSequence) {
+                return String.join("", sliced.stream().map(String::valueOf).toList());
+            }
+            return sliced;
+        }
+
+        private static int toInt(Object value) {
+            return value instanceof Number n ? n.intValue() : Integer.parseInt(value.toString().strip());
+        }
+
+        /** slice.indices(): negative bounds count from the end, then clamp to the range the step can reach. */
+        private static int sliceIndex(Object bound, int length, int absent, int step) {
+            if (bound == null) {
+                return absent;
+            }
+            int index = toInt(bound);
+            if (index < 0) {
+                index += length;
+                if (index < 0) {
+                    return step < 0 ? -1 : 0;
+                }
+            } else if (index >= length) {
+                return step < 0 ? length - 1 : length;
+            }
+            return index;
         }
     }
 

@@ -153,7 +153,7 @@ final class PythonJson {
                 case '\b' -> out.append("\\b");
                 case '\f' -> out.append("\\f");
                 default -> {
-                    // ensure_ascii=True escapes DEL and beyond too; Java chars are already UTF-16 units, as Python's escapes are.
+                    // ensure_ascii also escapes DEL and beyond, per UTF-16 unit as Python does (surrogate pairs).
                     if (c < 0x20 || (ensureAscii && c > 0x7e)) {
                         out.append(String.format("\\u%04x", (int) c));
                     } else {

@@ -31,14 +31,6 @@ public final class TinyLlamaGguf {
     /** Bump whenever the bytes this class writes change for the same inputs, so stale files get rewritten. */
     private static final int FORMAT_REVISION = 1;
 
-    private static final String TOKENIZER_RESOURCE = "/evalgate/default-model/tokenizer.json";
-    private static final String CHAT_TEMPLATE_RESOURCE = "/evalgate/default-model/chat_template.jinja";
-
-    // tokenizer.json is the Llama 3.0 release; 3.1 gave three reserved ids real names.
-    private static final Map<Integer, String> LLAMA_3_1_RENAMES = Map.of(
-            128004, "<|finetune_right_pad_id|>",
-            128008, "<|eom_id|>",
-            128010, "<|python_tag|>");
 
     private static final int BOS_ID = 128000;
     private static final int EOS_ID = 128009;
@@ -394,17 +386,9 @@ public final class TinyLlamaGguf {
 
         static Inputs load() throws IOException {
             return new Inputs(
-                    resource(TOKENIZER_RESOURCE),
-                    new String(resource(CHAT_TEMPLATE_RESOURCE), StandardCharsets.UTF_8));
-        }
-
-        private static byte[] resource(String name) throws IOException {
-            try (InputStream in = TinyLlamaGguf.class.getResourceAsStream(name)) {
-                if (in == null) {
-                    throw new IOException("missing classpath resource " + name + " (run mvn generate-resources)");
-                }
-                return in.readAllBytes();
-            }
+                    Llama31TokenizerFiles.resource(Llama31TokenizerFiles.TOKENIZER_RESOURCE),
+                    new String(Llama31TokenizerFiles.resource(Llama31TokenizerFiles.CHAT_TEMPLATE_RESOURCE),
+                            StandardCharsets.UTF_8));
         }
     }
 
@@ -422,7 +406,7 @@ public final class TinyLlamaGguf {
             }
             for (JsonNode token : added) {
                 int id = token.path("id").asInt();
-                String text = LLAMA_3_1_RENAMES.getOrDefault(id, token.path("content").asText());
+                String text = Llama31TokenizerFiles.LLAMA_3_1_RENAMES.getOrDefault(id, token.path("content").asText());
                 put(tokens, types, id, text, token.path("special").asBoolean() ? TOKEN_CONTROL : TOKEN_USER_DEFINED);
             }
             for (int id = 0; id < tokens.length; id++) {
