@@ -3,6 +3,7 @@ package dev.evalgate;
 import java.nio.file.Path;
 import java.util.Optional;
 
+import dev.evalgate.prompt.SystemPromptPolicy;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import io.smallrye.config.WithName;
@@ -21,6 +22,36 @@ public interface EvalgateConfig {
 
     /** Model name clients use; defaults to the engine's own name for its model. */
     Optional<String> servedModelName();
+
+    /** A Hugging Face tokenizer folder (tokenizer.json, tokenizer_config.json) for the served model. */
+    Optional<Path> tokenizer();
+
+    /** A Jinja chat template file that overrides the model's own. */
+    Optional<Path> chatTemplate();
+
+    SystemPrompt systemPrompt();
+
+    /** The system prompt evalgate applies, visibly: every response says which one the model saw. */
+    interface SystemPrompt {
+        /** {@code if-absent}, {@code prepend}, {@code replace} or {@code off}. */
+        @WithDefault("if-absent")
+        SystemPromptPolicy.Mode mode();
+
+        /** The default system prompt: MERA's, as in the reference Llama-3.1-70B-Instruct submission. */
+        @WithDefault(MERA_SYSTEM_PROMPT)
+        String text();
+    }
+
+    /** The system prompt of MERA's reference Llama 3.1 submissions. */
+    String MERA_SYSTEM_PROMPT = "Реши задачу по инструкции ниже. Не давай никаких объяснений и пояснений к своему ответу. "
+            + "Не пиши ничего лишнего. Пиши только то, что указано в инструкции. Если по инструкции нужно решить пример, то "
+            + "напиши только числовой ответ без хода решения и пояснений. Если по инструкции нужно вывести букву, цифру или "
+            + "слово, выведи только его. Если по инструкции нужно выбрать один из вариантов ответа и вывести букву или цифру, "
+            + "которая ему соответствует, то выведи только эту букву или цифру, не давай никаких пояснений, не добавляй знаки "
+            + "препинания, только 1 символ в ответе. Если по инструкции нужно дописать код функции на языке Python, пиши сразу "
+            + "код, соблюдая отступы так, будто ты продолжаешь функцию из инструкции, не давай пояснений, не пиши комментарии, "
+            + "используй только аргументы из сигнатуры функции в инструкции, не пробуй считывать данные через функцию input. "
+            + "Не извиняйся, не строй диалог. Выдавай только ответ и ничего больше.";
 
     @WithName("engine.llamacpp")
     LlamaCpp llamacpp();

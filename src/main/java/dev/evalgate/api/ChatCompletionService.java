@@ -28,6 +28,9 @@ import io.vertx.core.http.HttpServerResponse;
  */
 public final class ChatCompletionService {
 
+    /** Says which system prompt the model saw: {@code default}, {@code client}, {@code default+client} or {@code none}. */
+    public static final String SYSTEM_PROMPT_HEADER = "X-Evalgate-System-Prompt";
+
     private final ServedModel model;
     private final PromptRenderer renderer;
     private final ObjectMapper mapper;
@@ -47,9 +50,6 @@ public final class ChatCompletionService {
     public Prepared prepare(Buffer body) {
         ChatCompletionRequest req = parse(body);
         model.checkName(req.model());
-        if (req.messages() == null || req.messages().isEmpty()) {
-            throw ApiException.badRequest("messages", "`messages` is required and must contain at least one message.");
-        }
         if (req.streamOptions() != null && !req.streaming()) {
             throw ApiException.badRequest("stream_options", "Stream options can only be defined when `stream=True`.");
         }
@@ -61,7 +61,7 @@ public final class ChatCompletionService {
         SamplingParams.validated(req.temperature(), req.topP(), req.topK(), req.seed(),
                 requestedMax == null ? 1 : requestedMax, stop, includeStop, n);
 
-        RenderedPrompt prompt = renderer.render(messages(req.messages()), req.tools(),
+        RenderedPrompt prompt = renderer.render(ChatMessages.normalize(req.messages(), mapper), req.tools(),
                 req.addGenerationPrompt() == null || req.addGenerationPrompt(), req.chatTemplateKwargs());
         int promptLen = prompt.tokens().length;
         int maxLen = model.maxModelLen();
@@ -87,6 +87,7 @@ public final class ChatCompletionService {
     public void stream(Prepared p, HttpServerResponse response) {
         ChatCompletionChunks chunks = new ChatCompletionChunks(p.id(), p.created(), model.name());
         response.setStatusCode(200)
+                .putHeader(SYSTEM_PROMPT_HEADER, p.prompt().systemPrompt())
                 .putHeader("Content-Type", "text/event-stream; charset=utf-8")
                 .putHeader("Cache-Control", "no-cache")
                 .setChunked(true);
@@ -128,6 +129,7 @@ public final class ChatCompletionService {
 
     /** Generates all choices, then answers with one {@code chat.completion} JSON object. */
     public void respond(Prepared p, HttpServerResponse response) {
+        response.putHeader(SYSTEM_PROMPT_HEADER, p.prompt().systemPrompt());
         StringBuilder[] texts = new StringBuilder[p.n()];
         SequenceDecoder[] decoders = new SequenceDecoder[p.n()];
         for (int i = 0; i < p.n(); i++) {
@@ -288,52 +290,6 @@ public final class ChatCompletionService {
             return out;
         }
         throw ApiException.badRequest("stop", "`stop` must be a string or a list of strings.");
-    }
-
-    /** OpenAI messages to the plain maps the chat template sees; text parts are joined with a newline, as vLLM does. */
-    private List<Map<String, Object>> messages(List<JsonNode> raw) {
-        List<Map<String, Object>> out = new ArrayList<>(raw.size());
-        for (int i = 0; i < raw.size(); i++) {
-            JsonNode m = raw.get(i);
-            if (m == null || !m.isObject()) {
-                throw ApiException.badRequest("messages", "messages[" + i + "] must be an object.");
-            }
-            JsonNode role = m.get("role");
-            if (role == null || !role.isTextual()) {
-                throw ApiException.badRequest("messages", "messages[" + i + "].role is required and must be a string.");
-            }
-            @SuppressWarnings("unchecked")
-            Map<String, Object> message = mapper.convertValue(m, LinkedHashMap.class);
-            message.put("content", content(m.get("content"), i));
-            out.add(message);
-        }
-        return out;
-    }
-
-    private static String content(JsonNode content, int i) {
-        if (content == null || content.isNull()) {
-            return null;
-        }
-        if (content.isTextual()) {
-            return content.asText();
-        }
-        if (content.isArray()) {
-            StringBuilder sb = new StringBuilder();
-            for (JsonNode part : content) {
-                JsonNode type = part.get("type");
-                JsonNode text = part.get("text");
-                if (type == null || !"text".equals(type.asText()) || text == null || !text.isTextual()) {
-                    throw ApiException.badRequest("messages", "messages[" + i + "].content: only text parts ("
-                            + "{\"type\": \"text\", \"text\": ...}) are supported by this model.");
-                }
-                if (sb.length() > 0) {
-                    sb.append('\n');
-                }
-                sb.append(text.asText());
-            }
-            return sb.toString();
-        }
-        throw ApiException.badRequest("messages", "messages[" + i + "].content must be a string or a list of content parts.");
     }
 
     private String json(Object body) {

@@ -1,16 +1,20 @@
 package dev.evalgate.api;
 
+import java.io.IOException;
+
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.evalgate.EvalgateConfig;
+import dev.evalgate.engine.EngineException;
 import dev.evalgate.engine.InferenceEngine;
-import dev.evalgate.prompt.ChatTemplate;
+import dev.evalgate.prompt.PromptFormat;
 import dev.evalgate.prompt.PromptRenderer;
+import dev.evalgate.prompt.SystemPromptPolicy;
 
-/** Wires the served model and its serving classes from configuration. */
+/** Wires the served model, its prompt format and its serving classes from configuration. */
 public class ServingConfiguration {
 
     @Produces
@@ -22,7 +26,30 @@ public class ServingConfiguration {
 
     @Produces
     @Singleton
-    ChatCompletionService chatCompletions(ServedModel model, ObjectMapper mapper) {
-        return new ChatCompletionService(model, new PromptRenderer(ChatTemplate.llama31Default(), model.engine()), mapper);
+    PromptFormat promptFormat(EvalgateConfig config, InferenceEngine engine) {
+        try {
+            return PromptFormat.load(config, engine);
+        } catch (IOException e) {
+            throw new EngineException("could not load the model's tokenizer or chat template: " + e.getMessage(), e);
+        }
+    }
+
+    @Produces
+    @Singleton
+    PromptRenderer promptRenderer(PromptFormat format, EvalgateConfig config) {
+        return new PromptRenderer(format,
+                new SystemPromptPolicy(config.systemPrompt().mode(), config.systemPrompt().text()));
+    }
+
+    @Produces
+    @Singleton
+    ChatCompletionService chatCompletions(ServedModel model, PromptRenderer renderer, ObjectMapper mapper) {
+        return new ChatCompletionService(model, renderer, mapper);
+    }
+
+    @Produces
+    @Singleton
+    TokenizerService tokenizer(ServedModel model, PromptRenderer renderer, ObjectMapper mapper) {
+        return new TokenizerService(model, renderer, mapper);
     }
 }

@@ -19,6 +19,12 @@ public interface InferenceEngine {
     /** Vocabulary ids of {@code text}; special-token text (for example {@code <|eot_id|>}) becomes the special id; no BOS is added. */
     int[] tokenize(String text);
 
+    /** The text of {@code ids}, special tokens kept. */
+    String detokenize(int[] ids);
+
+    /** How the model expects its prompts: tokenizer files, chat template, special ids, as far as the engine knows. */
+    ModelMetadata metadata();
+
     /**
      * Generates one sequence. The stream emits one {@link GenerationStep} per engine step and completes when the engine
      * stops by itself (end-of-turn token or token budget); cancelling the subscription aborts the engine request.

@@ -93,6 +93,11 @@ public final class ChatTemplate {
         return DefaultHolder.LLAMA31;
     }
 
+    /** The source of the Llama 3.1 template shipped on the classpath. */
+    public static String llama31DefaultSource() {
+        return DefaultHolder.SOURCE;
+    }
+
     /** Renders; context values are plain Java maps/lists/strings/numbers/booleans/null (as from Jackson). */
     public String render(Map<String, Object> context) {
         Context globals = THREAD_GLOBALS.get();
@@ -382,7 +387,8 @@ public final class ChatTemplate {
 
     /** Loaded on first use so that merely touching the class does not read the resource. */
     private static final class DefaultHolder {
-        static final ChatTemplate LLAMA31 = compile(readResource(DEFAULT_RESOURCE));
+        static final String SOURCE = readResource(DEFAULT_RESOURCE);
+        static final ChatTemplate LLAMA31 = compile(SOURCE);
 
         private static String readResource(String name) {
             try (InputStream in = ChatTemplate.class.getResourceAsStream(name)) {

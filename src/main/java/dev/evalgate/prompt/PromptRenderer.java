@@ -4,27 +4,25 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-import dev.evalgate.engine.InferenceEngine;
-
 /**
- * Renders a chat conversation into the exact token ids the engine receives: chat template, then tokenizer, with
- * nothing added or lost (the template writes the BOS text; the tokenizer adds no second one).
+ * Renders a chat conversation into the exact token ids the engine receives: system-prompt policy, chat template,
+ * tokenizer, with nothing added or lost (the template writes the BOS text; the tokenizer adds no second one).
  */
 public final class PromptRenderer {
 
-    private static final String BOS = "<|begin_of_text|>";
-    private static final String EOS = "<|eot_id|>";
+    private final PromptFormat format;
+    private final SystemPromptPolicy policy;
 
-    private final ChatTemplate template;
-    private final InferenceEngine engine;
-
-    public PromptRenderer(ChatTemplate template, InferenceEngine engine) {
-        this.template = template;
-        this.engine = engine;
+    public PromptRenderer(PromptFormat format, SystemPromptPolicy policy) {
+        this.format = format;
+        this.policy = policy;
     }
 
-    /** A rendered prompt: its text and its token ids. */
-    public record RenderedPrompt(String text, int[] tokens) {
+    /**
+     * A rendered prompt: its text, its token ids and which system prompt it carries ({@code default}, {@code client},
+     * {@code default+client} or {@code none}).
+     */
+    public record RenderedPrompt(String text, int[] tokens, String systemPrompt) {
     }
 
     /**
@@ -33,16 +31,21 @@ public final class PromptRenderer {
      */
     public RenderedPrompt render(List<Map<String, Object>> messages, List<Object> tools, boolean addGenerationPrompt,
             Map<String, Object> extraContext) {
+        SystemPromptPolicy.Applied applied = policy.apply(messages);
         Map<String, Object> context = new HashMap<>();
         if (extraContext != null) {
             context.putAll(extraContext);
         }
-        context.put("messages", messages);
+        context.put("messages", applied.messages());
         context.put("tools", tools);
         context.put("add_generation_prompt", addGenerationPrompt);
-        context.put("bos_token", BOS);
-        context.put("eos_token", EOS);
-        String text = template.render(context);
-        return new RenderedPrompt(text, engine.tokenize(text));
+        context.put("bos_token", format.bosToken());
+        context.put("eos_token", format.eosToken());
+        String text = format.template().render(context);
+        return new RenderedPrompt(text, format.tokenizer().encode(text, false), applied.systemPrompt());
+    }
+
+    public PromptFormat format() {
+        return format;
     }
 }

@@ -37,8 +37,10 @@ class ClientDisconnectTest {
         int cancelledBefore = llama.cancelledStreams();
         // ~1900 tokens take several seconds on this model: the request is surely still generating when we leave
         String body = "{\"model\":\"" + ChatCompletionsTest.MODEL + "\",\"stream\":true,\"temperature\":0,"
-                + "\"max_tokens\":1900,\"messages\":[{\"role\":\"user\",\"content\":\"Tell a very long story.\"}]}";
+                + "\"max_tokens\":1900,\"messages\":[{\"role\":\"system\",\"content\":\"Be verbose.\"},"
+                + "{\"role\":\"user\",\"content\":\"Tell a very long story.\"}]}";
         try (Socket socket = new Socket(base.getHost(), base.getPort())) {
+            socket.setSoTimeout(30_000);
             OutputStream out = socket.getOutputStream();
             byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
             out.write(("POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
@@ -63,6 +65,9 @@ class ClientDisconnectTest {
         StringBuilder sb = new StringBuilder();
         byte[] buf = new byte[4096];
         while (count(sb, marker) < times) {
+            if (sb.length() > 12 && !sb.toString().startsWith("HTTP/1.1 200")) {
+                throw new AssertionError("not a 200 stream: " + sb);
+            }
             int n = in.read(buf);
             if (n < 0) {
                 throw new AssertionError("stream ended early: " + sb);

@@ -5,6 +5,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -25,6 +27,7 @@ import dev.evalgate.engine.EngineException;
 import dev.evalgate.engine.GenerationRequest;
 import dev.evalgate.engine.GenerationStep;
 import dev.evalgate.engine.InferenceEngine;
+import dev.evalgate.engine.ModelMetadata;
 import dev.evalgate.generation.SamplingParams;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.subscription.MultiEmitter;
@@ -57,8 +60,11 @@ public final class LlamaCppEngine implements InferenceEngine {
     private final AtomicInteger cancelledStreams = new AtomicInteger();
     private volatile boolean closed;
 
-    private LlamaCppEngine(LlamaModel model, String modelName, int contextLength) {
+    private final ModelMetadata metadata;
+
+    private LlamaCppEngine(LlamaModel model, String modelName, int contextLength, ModelMetadata metadata) {
         this.model = model;
+        this.metadata = metadata;
         this.modelName = modelName;
         this.contextLength = contextLength;
         AtomicInteger n = new AtomicInteger();
@@ -79,6 +85,7 @@ public final class LlamaCppEngine implements InferenceEngine {
             System.setProperty("de.kherud.llama.tmpdir", nativeDir.toString());
             Path modelPath;
             String name;
+            Optional<Path> tokenizerDir = Optional.empty();
             if (cfg.model().isPresent()) {
                 modelPath = cfg.model().get();
                 if (!Files.isRegularFile(modelPath)) {
@@ -89,6 +96,7 @@ public final class LlamaCppEngine implements InferenceEngine {
             } else {
                 modelPath = TinyLlamaGguf.ensure(dataDir.resolve("models").resolve(DEFAULT_MODEL_NAME + ".gguf"));
                 name = DEFAULT_MODEL_NAME;
+                tokenizerDir = Optional.of(Llama31TokenizerFiles.ensure(dataDir.resolve("models").resolve(DEFAULT_MODEL_NAME)));
             }
             int parallel = Math.max(1, cfg.parallel());
             ModelParameters params = new ModelParameters()
@@ -107,12 +115,20 @@ public final class LlamaCppEngine implements InferenceEngine {
             LlamaModel model = new LlamaModel(params);
             LOG.infof("llama.cpp loaded %s (%d slots x %d tokens) in %d ms", modelPath, parallel, cfg.contextLength(),
                     (System.nanoTime() - t0) / 1_000_000);
-            return new LlamaCppEngine(model, name, cfg.contextLength());
+            GgufMetadata gguf = GgufMetadata.read(modelPath);
+            ModelMetadata metadata = new ModelMetadata(tokenizerDir, gguf.string("tokenizer.chat_template"),
+                    optionalInt(gguf.integer("tokenizer.ggml.bos_token_id")),
+                    optionalInt(gguf.integer("tokenizer.ggml.eos_token_id")));
+            return new LlamaCppEngine(model, name, cfg.contextLength(), metadata);
         } catch (EngineException e) {
             throw e;
         } catch (Exception | UnsatisfiedLinkError e) {
             throw new EngineException("could not start the llama.cpp engine: " + e.getMessage(), e);
         }
+    }
+
+    private static OptionalInt optionalInt(Optional<Long> value) {
+        return value.map(v -> OptionalInt.of(v.intValue())).orElse(OptionalInt.empty());
     }
 
     @Override
@@ -148,6 +164,16 @@ public final class LlamaCppEngine implements InferenceEngine {
     @Override
     public int[] tokenize(String text) {
         return model.encode(text);
+    }
+
+    @Override
+    public String detokenize(int[] ids) {
+        return model.decode(ids);
+    }
+
+    @Override
+    public ModelMetadata metadata() {
+        return metadata;
     }
 
     @Override

@@ -1,0 +1,108 @@
+package dev.evalgate.api;
+
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
+
+import dev.evalgate.prompt.PromptRenderer;
+import dev.evalgate.prompt.PromptRenderer.RenderedPrompt;
+import io.vertx.core.buffer.Buffer;
+
+/**
+ * vLLM's tokenizer endpoints, which lm-evaluation-harness probes ({@code tokenizer_backend=auto}): the tokens of a
+ * text, or of a fully rendered chat prompt exactly as the engine receives it; and the text of tokens.
+ */
+public final class TokenizerService {
+
+    private final ServedModel model;
+    private final PromptRenderer renderer;
+    private final ObjectMapper mapper;
+
+    public TokenizerService(ServedModel model, PromptRenderer renderer, ObjectMapper mapper) {
+        this.model = model;
+        this.renderer = renderer;
+        this.mapper = mapper;
+    }
+
+    /** A JSON body to send, and the system prompt a rendered chat prompt carries (null for plain text). */
+    public record Answer(Object body, String systemPrompt) {
+    }
+
+    /** {@code POST /tokenize}: {@code {"prompt", "add_special_tokens"}} or {@code {"messages", ...}}. */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record TokenizeRequest(String model, String prompt, Boolean addSpecialTokens, List<JsonNode> messages,
+            Boolean addGenerationPrompt, List<Object> tools, Map<String, Object> chatTemplateKwargs,
+            Boolean returnTokenStrs) {
+    }
+
+    /** {@code POST /detokenize}: {@code {"tokens"}}. */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record DetokenizeRequest(String model, List<Integer> tokens) {
+    }
+
+    public Answer tokenize(Buffer body) {
+        TokenizeRequest req = parse(body, TokenizeRequest.class);
+        model.checkName(req.model());
+        int[] tokens;
+        String systemPrompt = null;
+        if (req.messages() != null) {
+            if (req.prompt() != null) {
+                throw ApiException.badRequest("prompt", "Send either `prompt` or `messages`, not both.");
+            }
+            RenderedPrompt rendered = renderer.render(ChatMessages.normalize(req.messages(), mapper), req.tools(),
+                    req.addGenerationPrompt() == null || req.addGenerationPrompt(), req.chatTemplateKwargs());
+            // chat prompts carry their special tokens in the template text; vLLM's default add_special_tokens is false
+            tokens = Boolean.TRUE.equals(req.addSpecialTokens())
+                    ? renderer.format().tokenizer().encode(rendered.text(), true)
+                    : rendered.tokens();
+            systemPrompt = rendered.systemPrompt();
+        } else if (req.prompt() != null) {
+            tokens = renderer.format().tokenizer().encode(req.prompt(), req.addSpecialTokens() == null || req.addSpecialTokens());
+        } else {
+            throw ApiException.badRequest("prompt", "`prompt` (a string) or `messages` is required.");
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("count", tokens.length);
+        out.put("max_model_len", model.maxModelLen());
+        out.put("tokens", tokens);
+        out.put("token_strs", null);
+        return new Answer(out, systemPrompt);
+    }
+
+    public Answer detokenize(Buffer body) {
+        DetokenizeRequest req = parse(body, DetokenizeRequest.class);
+        model.checkName(req.model());
+        if (req.tokens() == null) {
+            throw ApiException.badRequest("tokens", "`tokens` (a list of token ids) is required.");
+        }
+        int[] ids = new int[req.tokens().size()];
+        for (int i = 0; i < ids.length; i++) {
+            Integer id = req.tokens().get(i);
+            if (id == null || id < 0) {
+                throw ApiException.badRequest("tokens", "tokens[" + i + "] is not a token id: " + id);
+            }
+            ids[i] = id;
+        }
+        return new Answer(Map.of("prompt", renderer.format().tokenizer().decode(ids)), null);
+    }
+
+    private <T> T parse(Buffer body, Class<T> type) {
+        try {
+            T req = mapper.readValue(body.getBytes(), type);
+            if (req == null) {
+                throw ApiException.badRequest(null, "The request body must be a JSON object.");
+            }
+            return req;
+        } catch (IOException e) {
+            throw OpenAiErrors.toApi(e);
+        }
+    }
+}
