@@ -47,8 +47,18 @@ public final class PromptFormat {
 
     /** Loads the prompt format of the engine's model, honouring the configured overrides. Blocking; call at startup. */
     public static PromptFormat load(EvalgateConfig config, InferenceEngine engine) throws IOException {
+        return load(config.tokenizer(), config.chatTemplate(), config.dataDir().resolve("djl"), engine);
+    }
+
+    /**
+     * @param configuredTokenizer {@code evalgate.tokenizer}
+     * @param configuredTemplate {@code evalgate.chat-template}
+     * @param nativeCacheDir where the tokenizer library may extract its native code
+     */
+    static PromptFormat load(Optional<Path> configuredTokenizer, Optional<Path> configuredTemplate, Path nativeCacheDir,
+            InferenceEngine engine) throws IOException {
         ModelMetadata metadata = engine.metadata();
-        Optional<Path> tokenizerDir = config.tokenizer().or(metadata::tokenizerDir);
+        Optional<Path> tokenizerDir = configuredTokenizer.or(metadata::tokenizerDir);
         JsonNode tokenizerConfig = tokenizerDir.map(PromptFormat::readTokenizerConfig)
                 .orElseGet(() -> new ObjectMapper().createObjectNode());
 
@@ -60,15 +70,15 @@ public final class PromptFormat {
                 throw new IOException("evalgate.tokenizer: " + json + " does not exist; point EVALGATE_TOKENIZER at a "
                         + "folder with a Hugging Face tokenizer.json");
             }
-            tokenizer = HuggingFaceTokenizerFile.load(json, Files.createDirectories(config.dataDir().resolve("djl")));
+            tokenizer = HuggingFaceTokenizerFile.load(json, Files.createDirectories(nativeCacheDir));
         } else {
             tokenizer = new EngineTokenizer(engine, metadata.bosTokenId().orElse(-1));
         }
 
         String text;
         String source;
-        if (config.chatTemplate().isPresent()) {
-            Path file = config.chatTemplate().get();
+        if (configuredTemplate.isPresent()) {
+            Path file = configuredTemplate.get();
             text = Files.readString(file, StandardCharsets.UTF_8);
             source = file.toString();
         } else if (chatTemplate(tokenizerConfig) != null) {

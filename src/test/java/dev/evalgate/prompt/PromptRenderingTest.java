@@ -39,6 +39,9 @@ class PromptRenderingTest {
             "{% if x %}raw{% endif %}", "emoji 🙂🚀", "tab\there", "quotes \" and ' and \\", "<|eot_id|> inside",
             "\u00a0nbsp\u00a0", "2+2=?", "Ответ: A", "日本語", "", "x"};
 
+    @jakarta.inject.Inject
+    dev.evalgate.engine.InferenceEngine engine;
+
     static List<ObjectNode> conversations;
     static List<JsonNode> expected;
 
@@ -143,6 +146,11 @@ class PromptRenderingTest {
             assertEquals(200, tokenized.statusCode(), tokenized.asString());
             JsonNode tokens = MAPPER.readTree(tokenized.asString());
             assertEquals(tokens.path("tokens").size(), tokens.path("count").asInt());
+            assertEquals(128000, tokens.path("tokens").get(0).asInt(), "one BOS, from the template");
+            assertTrue(tokens.path("tokens").get(1).asInt() != 128000, "no second BOS");
+            // llama.cpp's own tokenizer agrees with the Hugging Face one on what the engine receives
+            int[] engineIds = engine.tokenize(want.path("out").asText());
+            assertEquals(tokens.path("tokens").toString(), java.util.Arrays.toString(engineIds).replace(" ", ""));
             String expectedHeader = request.path("messages").get(0).path("role").asText().equals("system") ? "client"
                     : "default";
             assertEquals(expectedHeader, tokenized.header("X-Evalgate-System-Prompt"));
