@@ -55,7 +55,7 @@ public final class PromptFormat {
      * @param configuredTemplate {@code evalgate.chat-template}
      * @param nativeCacheDir where the tokenizer library may extract its native code
      */
-    static PromptFormat load(Optional<Path> configuredTokenizer, Optional<Path> configuredTemplate, Path nativeCacheDir,
+    public static PromptFormat load(Optional<Path> configuredTokenizer, Optional<Path> configuredTemplate, Path nativeCacheDir,
             InferenceEngine engine) throws IOException {
         ModelMetadata metadata = engine.metadata();
         Optional<Path> tokenizerDir = configuredTokenizer.or(metadata::tokenizerDir);

@@ -3,15 +3,28 @@ package dev.evalgate.engine;
 import java.util.Optional;
 import java.util.OptionalInt;
 
+import java.util.function.Function;
+
 import io.smallrye.mutiny.Multi;
 
-/** Test double: an engine that generates nothing and tokenizes one id per character; only its metadata matters. */
+/** Test double: an engine that tokenizes one id per character and generates whatever the test scripts. */
 public final class FakeEngine implements InferenceEngine {
 
     private final ModelMetadata metadata;
+    private final Function<GenerationRequest, Multi<GenerationStep>> generator;
 
     public FakeEngine(ModelMetadata metadata) {
+        this(metadata, request -> Multi.createFrom().empty());
+    }
+
+    public FakeEngine(ModelMetadata metadata, Function<GenerationRequest, Multi<GenerationStep>> generator) {
         this.metadata = metadata;
+        this.generator = generator;
+    }
+
+    /** An engine whose every request streams what {@code generator} returns. */
+    public static FakeEngine generating(Function<GenerationRequest, Multi<GenerationStep>> generator) {
+        return new FakeEngine(ModelMetadata.none(), generator);
     }
 
     public static FakeEngine withTemplate(String chatTemplate, int bos, int eos) {
@@ -51,7 +64,7 @@ public final class FakeEngine implements InferenceEngine {
 
     @Override
     public Multi<GenerationStep> generate(GenerationRequest request) {
-        return Multi.createFrom().empty();
+        return generator.apply(request);
     }
 
     @Override
