@@ -170,8 +170,11 @@ public final class ChatCompletionService {
                 body.put("created", p.created());
                 body.put("model", model.name());
                 body.put("choices", choices);
-                body.put("usage", Map.of("prompt_tokens", promptTokens, "completion_tokens", completionTokens,
-                        "total_tokens", promptTokens + completionTokens));
+                Map<String, Object> usage = new LinkedHashMap<>();
+                usage.put("prompt_tokens", promptTokens);
+                usage.put("completion_tokens", completionTokens);
+                usage.put("total_tokens", promptTokens + completionTokens);
+                body.put("usage", usage);
                 if (!response.closed()) {
                     response.putHeader("Content-Type", "application/json").end(json(body));
                 }
