@@ -1,0 +1,42 @@
+package dev.evalgate.scoring;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+/** A MERA v1.2.0 task: its data conventions plus two small functions, extract the answer and score a set of answers. */
+public interface MeraTask {
+
+    /** Lowercase name as MERA's datasets and harness write it: {@code rummlu}, {@code parus}, {@code rutie}. */
+    String name();
+
+    /** The name of its file in a submission zip, without {@code .json}: {@code ruMMLU}, {@code PARus}, {@code ruTiE}. */
+    String submissionName();
+
+    /** Whether MERA counts it in the total score (15 tasks do). */
+    boolean inTotal();
+
+    /** The stop sequences ({@code until}) MERA generates this task with; the raw text is cut at the first of them. */
+    List<String> stopSequences();
+
+    /** The document id of a dataset row, as requests are tagged and submissions carry it. */
+    default String docId(JsonNode meta) {
+        return meta.path("id").asText();
+    }
+
+    /**
+     * The answer MERA would submit for one document, from the raw generated text(s) (several for code tasks: one per
+     * sample), exactly as MERA's harness post-processes them in generative mode.
+     */
+    JsonNode extract(List<String> rawOutputs, GoldRow row, CodeRunner code);
+
+    /** MERA's metrics over this task's answers, under MERA's key names ({@code acc}, {@code f1_macro}, {@code acc.women}...). */
+    Map<String, Double> metrics(List<ScoredAnswer> answers);
+
+    /** Why this task cannot be scored here (ruDetox needs three neural classifiers), or empty. */
+    default Optional<String> unscoredReason() {
+        return Optional.empty();
+    }
+}
