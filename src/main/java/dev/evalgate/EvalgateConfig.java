@@ -53,6 +53,22 @@ public interface EvalgateConfig {
             + "используй только аргументы из сигнатуры функции в инструкции, не пробуй считывать данные через функцию input. "
             + "Не извиняйся, не строй диалог. Выдавай только ответ и ничего больше.";
 
+    Gold gold();
+
+    /** Gold labels for live scoring. */
+    interface Gold {
+        /** A folder of MERA dataset files, {@code <task>.jsonl} or {@code <task>.json}; gold can also be uploaded. */
+        Optional<Path> dir();
+    }
+
+    Auth auth();
+
+    /** Who may use the admin endpoints. */
+    interface Auth {
+        /** Bearer token for the admin endpoints (gold upload, gold in sample listings); without it only loopback clients are admins. */
+        Optional<String> adminKey();
+    }
+
     @WithName("engine.llamacpp")
     LlamaCpp llamacpp();
 

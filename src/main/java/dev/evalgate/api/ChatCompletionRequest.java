@@ -27,7 +27,8 @@ public record ChatCompletionRequest(
         Boolean includeStopStrInOutput,
         Boolean addGenerationPrompt,
         Map<String, Object> chatTemplateKwargs,
-        List<Object> tools) {
+        List<Object> tools,
+        Map<String, Object> metadata) {
 
     /** {@code stream_options}. */
     @JsonIgnoreProperties(ignoreUnknown = true)

@@ -9,6 +9,7 @@ import java.util.UUID;
 import java.util.concurrent.Flow;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -18,6 +19,8 @@ import dev.evalgate.generation.SamplingParams;
 import dev.evalgate.generation.SequenceDecoder;
 import dev.evalgate.prompt.PromptRenderer;
 import dev.evalgate.prompt.PromptRenderer.RenderedPrompt;
+import dev.evalgate.scoring.EvalTag;
+import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 
@@ -34,20 +37,38 @@ public final class ChatCompletionService {
     private final ServedModel model;
     private final PromptRenderer renderer;
     private final ObjectMapper mapper;
+    private final CompletionListener listener;
 
-    public ChatCompletionService(ServedModel model, PromptRenderer renderer, ObjectMapper mapper) {
+    public ChatCompletionService(ServedModel model, PromptRenderer renderer, ObjectMapper mapper,
+            CompletionListener listener) {
         this.model = model;
         this.renderer = renderer;
         this.mapper = mapper;
+        this.listener = listener;
     }
 
-    /** A validated request with its rendered prompt, ready to generate. */
+    /** Hears about every finished completion that belongs to a benchmark run; must return at once. */
+    public interface CompletionListener {
+        void completed(EvalTag tag, List<String> outputs, double ttftMs, double totalMs, String model);
+    }
+
+    /**
+     * A validated request with its rendered prompt, ready to generate.
+     *
+     * @param tag the benchmark document it belongs to, or null
+     * @param receivedNanos when the request arrived ({@link System#nanoTime()})
+     */
     public record Prepared(ChatCompletionRequest request, RenderedPrompt prompt, SamplingParams sampling, int n,
-            String id, long created) {
+            String id, long created, EvalTag tag, long receivedNanos, AtomicLong firstTokenAt) {
+
+        /** When the engine produced its first token ({@link System#nanoTime()}), 0 before that. */
+        long firstTokenNanos() {
+            return firstTokenAt.get();
+        }
     }
 
     /** Parses, validates and renders. CPU and JNI work: call it on a worker thread. */
-    public Prepared prepare(Buffer body) {
+    public Prepared prepare(Buffer body, MultiMap headers, long receivedNanos) {
         ChatCompletionRequest req = parse(body);
         model.checkName(req.model());
         if (req.streamOptions() != null && !req.streaming()) {
@@ -80,7 +101,8 @@ public final class ChatCompletionService {
         SamplingParams sampling = SamplingParams.validated(req.temperature(), req.topP(), req.topK(), req.seed(),
                 maxTokens, stop, includeStop, n);
         String id = "chatcmpl-" + UUID.randomUUID().toString().replace("-", "");
-        return new Prepared(req, prompt, sampling, n, id, System.currentTimeMillis() / 1000);
+        return new Prepared(req, prompt, sampling, n, id, System.currentTimeMillis() / 1000, tag(req, headers),
+                receivedNanos, new AtomicLong());
     }
 
     /** Streams the completion as SSE. Returns at once; the engine threads write the chunks. */
@@ -96,19 +118,28 @@ public final class ChatCompletionService {
             roles.append(chunks.role(i));
         }
         response.write(roles.toString());
+        // only tagged requests keep their text: scoring needs it, the stream itself does not
+        StringBuilder[] texts = p.tag() == null ? null : newTexts(p.n());
         run(p, response, new ChoiceSink() {
             @Override
             public void delta(int index, String text) {
+                if (texts != null) {
+                    texts[index].append(text);
+                }
                 write(response, chunks.content(index, text));
             }
 
             @Override
             public void finished(int index, String text, SequenceDecoder decoder) {
+                if (texts != null) {
+                    texts[index].append(text);
+                }
                 write(response, chunks.finish(index, text, decoder.finishReason(), decoder.stopReason()));
             }
 
             @Override
             public void allFinished(int completionTokens) {
+                notifyListener(p, texts);
                 String tail = p.request().includeUsage()
                         ? chunks.usage(p.prompt().tokens().length, completionTokens) + ChatCompletionChunks.DONE
                         : ChatCompletionChunks.DONE;
@@ -130,11 +161,8 @@ public final class ChatCompletionService {
     /** Generates all choices, then answers with one {@code chat.completion} JSON object. */
     public void respond(Prepared p, HttpServerResponse response) {
         response.putHeader(SYSTEM_PROMPT_HEADER, p.prompt().systemPrompt());
-        StringBuilder[] texts = new StringBuilder[p.n()];
+        StringBuilder[] texts = newTexts(p.n());
         SequenceDecoder[] decoders = new SequenceDecoder[p.n()];
-        for (int i = 0; i < p.n(); i++) {
-            texts[i] = new StringBuilder();
-        }
         run(p, response, new ChoiceSink() {
             @Override
             public void delta(int index, String text) {
@@ -149,6 +177,7 @@ public final class ChatCompletionService {
 
             @Override
             public void allFinished(int completionTokens) {
+                notifyListener(p, texts);
                 List<Object> choices = new ArrayList<>();
                 for (int i = 0; i < p.n(); i++) {
                     Map<String, Object> message = new LinkedHashMap<>();
@@ -189,6 +218,44 @@ public final class ChatCompletionService {
                 }
             }
         });
+    }
+
+    private static StringBuilder[] newTexts(int n) {
+        StringBuilder[] texts = new StringBuilder[n];
+        for (int i = 0; i < n; i++) {
+            texts[i] = new StringBuilder();
+        }
+        return texts;
+    }
+
+    /** Hands a tagged completion to scoring; the first token time is approximated by the response start. */
+    private void notifyListener(Prepared p, StringBuilder[] texts) {
+        if (p.tag() == null || texts == null) {
+            return;
+        }
+        List<String> outputs = new ArrayList<>(texts.length);
+        for (StringBuilder t : texts) {
+            outputs.add(t.toString());
+        }
+        double totalMs = (System.nanoTime() - p.receivedNanos()) / 1e6;
+        double ttftMs = p.firstTokenNanos() == 0 ? totalMs : (p.firstTokenNanos() - p.receivedNanos()) / 1e6;
+        listener.completed(p.tag(), outputs, ttftMs, totalMs, model.name());
+    }
+
+    /** The benchmark document a request belongs to: OpenAI {@code metadata} first, then the X-Eval-* headers. */
+    private static EvalTag tag(ChatCompletionRequest req, MultiMap headers) {
+        Map<String, Object> md = req.metadata();
+        if (md != null) {
+            EvalTag tag = EvalTag.of(string(md.get("eval_run")), string(md.get("task")), string(md.get("doc_id")));
+            if (tag != null) {
+                return tag;
+            }
+        }
+        return EvalTag.of(headers.get("X-Eval-Run"), headers.get("X-Eval-Task"), headers.get("X-Eval-Doc-Id"));
+    }
+
+    private static String string(Object value) {
+        return value == null ? null : value.toString();
     }
 
     /** Where the decoded output of the choices goes. Called on engine threads; one choice at a time per index. */
@@ -239,6 +306,9 @@ public final class ChatCompletionService {
                     }, step -> {
                         if (decoder.finished() || failed.get()) {
                             return;
+                        }
+                        if (p.firstTokenAt().get() == 0) {
+                            p.firstTokenAt().compareAndSet(0, System.nanoTime());
                         }
                         String text = decoder.accept(step);
                         if (decoder.finished()) {

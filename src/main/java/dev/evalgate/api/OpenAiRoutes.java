@@ -8,7 +8,6 @@ import jakarta.inject.Singleton;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -24,6 +23,7 @@ import io.vertx.ext.web.handler.BodyHandler;
 public class OpenAiRoutes {
 
     private static final long MAX_BODY_BYTES = 32L * 1024 * 1024;
+    private static final String RECEIVED_AT = "evalgate.receivedAt";
 
     private final ChatCompletionService chat;
     private final TokenizerService tokenizer;
@@ -36,32 +36,39 @@ public class OpenAiRoutes {
     }
 
     void register(@Observes Router router) {
-        post(router, "/v1/chat/completions", chat::prepare, (prepared, response) -> {
+        post(router, "/v1/chat/completions", ctx -> chat.prepare(ctx.body().buffer(), ctx.request().headers(),
+                ctx.get(RECEIVED_AT)), (prepared, response) -> {
             if (prepared.request().streaming()) {
                 chat.stream(prepared, response);
             } else {
                 chat.respond(prepared, response);
             }
         });
-        post(router, "/tokenize", tokenizer::tokenize, this::json);
-        post(router, "/detokenize", tokenizer::detokenize, this::json);
+        post(router, "/tokenize", ctx -> tokenizer.tokenize(ctx.body().buffer()), this::json);
+        post(router, "/detokenize", ctx -> tokenizer.detokenize(ctx.body().buffer()), this::json);
     }
 
-    private <T> void post(Router router, String path, Function<Buffer, T> onWorker,
+    /** Runs {@code onWorker} on a worker thread with the body read, then {@code respond} on the event loop. */
+    private <T> void post(Router router, String path, Function<RoutingContext, T> onWorker,
             BiConsumer<T, HttpServerResponse> respond) {
         router.post(path)
+                .handler(ctx -> {
+                    ctx.put(RECEIVED_AT, System.nanoTime());
+                    ctx.next();
+                })
                 .handler(BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES))
                 .handler(ctx -> handle(ctx, onWorker, respond));
     }
 
-    private <T> void handle(RoutingContext ctx, Function<Buffer, T> onWorker, BiConsumer<T, HttpServerResponse> respond) {
+    private <T> void handle(RoutingContext ctx, Function<RoutingContext, T> onWorker,
+            BiConsumer<T, HttpServerResponse> respond) {
         String contentType = ctx.request().getHeader("Content-Type");
         if (contentType != null && !contentType.toLowerCase().startsWith("application/json")) {
             fail(ctx.response(), ApiException.badRequest(null,
                     "Unsupported Media Type: Only 'application/json' is allowed"));
             return;
         }
-        ctx.vertx().<T>executeBlocking(() -> onWorker.apply(ctx.body().buffer()), false)
+        ctx.vertx().<T>executeBlocking(() -> onWorker.apply(ctx), false)
                 .onSuccess(result -> respond.accept(result, ctx.response()))
                 .onFailure(failure -> fail(ctx.response(), OpenAiErrors.toApi(failure)));
     }

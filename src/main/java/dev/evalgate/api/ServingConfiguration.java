@@ -44,7 +44,8 @@ public class ServingConfiguration {
     @Produces
     @Singleton
     ChatCompletionService chatCompletions(ServedModel model, PromptRenderer renderer, ObjectMapper mapper) {
-        return new ChatCompletionService(model, renderer, mapper);
+        return new ChatCompletionService(model, renderer, mapper, (tag, outputs, ttftMs, totalMs, name) -> {
+        });
     }
 
     @Produces

@@ -35,6 +35,40 @@ public interface MeraTask {
     /** MERA's metrics over this task's answers, under MERA's key names ({@code acc}, {@code f1_macro}, {@code acc.women}...). */
     Map<String, Double> metrics(List<ScoredAnswer> answers);
 
+    /**
+     * The {@code meta} a submission file carries for a document: the id fields of its gold row, or, without one, the
+     * id parsed back from the document id ({@code dialog_id:{d};question_id:{q}} for ruTiE).
+     */
+    default JsonNode submissionMeta(String docId, GoldRow row) {
+        com.fasterxml.jackson.databind.node.ObjectNode meta = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance
+                .objectNode();
+        if (row != null && row.meta() != null) {
+            for (String field : List.of("id", "dialog_id", "question_id", "id_task", "variant")) {
+                if (row.meta().has(field)) {
+                    meta.set(field, row.meta().get(field));
+                }
+            }
+            return meta;
+        }
+        for (String part : docId.split(";")) {
+            int colon = part.indexOf(':');
+            if (colon > 0) {
+                meta.set(part.substring(0, colon), number(part.substring(colon + 1)));
+            } else {
+                meta.set("id", number(part));
+            }
+        }
+        return meta;
+    }
+
+    private static JsonNode number(String s) {
+        try {
+            return com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.numberNode(Long.parseLong(s));
+        } catch (NumberFormatException e) {
+            return com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.textNode(s);
+        }
+    }
+
     /** Why this task cannot be scored here (ruDetox needs three neural classifiers), or empty. */
     default Optional<String> unscoredReason() {
         return Optional.empty();
