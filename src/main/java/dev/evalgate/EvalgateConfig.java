@@ -16,7 +16,7 @@ public interface EvalgateConfig {
     @WithDefault("${user.home}/.evalgate")
     Path dataDir();
 
-    /** Which engine serves requests: {@code llamacpp} (embedded default). */
+    /** Which engine serves requests: {@code llamacpp} (embedded default) or {@code synthetic} (no model; for measuring the gateway). */
     @WithDefault("llamacpp")
     String engine();
 
@@ -67,6 +67,20 @@ public interface EvalgateConfig {
     interface Auth {
         /** Bearer token for the admin endpoints (gold upload, gold in sample listings); without it only loopback clients are admins. */
         Optional<String> adminKey();
+    }
+
+    @WithName("engine.synthetic")
+    Synthetic synthetic();
+
+    /** The model-free engine for benchmarks and load tests. */
+    interface Synthetic {
+        /** Tokens per second per stream; 0 means as fast as possible. */
+        @WithDefault("0")
+        double tokensPerSecond();
+
+        /** Context length it reports, in tokens. */
+        @WithDefault("4096")
+        int contextLength();
     }
 
     @WithName("engine.llamacpp")

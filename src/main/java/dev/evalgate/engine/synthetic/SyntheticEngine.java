@@ -1,0 +1,170 @@
+package dev.evalgate.engine.synthetic;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+
+import dev.evalgate.engine.EngineCapabilities;
+import dev.evalgate.engine.GenerationRequest;
+import dev.evalgate.engine.GenerationStep;
+import dev.evalgate.engine.InferenceEngine;
+import dev.evalgate.engine.ModelMetadata;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.subscription.MultiEmitter;
+
+/**
+ * A model-free engine for measuring the gateway itself: each stream emits a deterministic cycle of real vocabulary
+ * tokens at a fixed rate (or as fast as possible), honouring the token budget. Never the default.
+ *
+ * <p>Threading: paced streams are driven by one scheduler thread ({@code synthetic-clock}) that emits one token per
+ * stream per tick, so thousands of slow streams cost no thread each; unpaced streams run on
+ * {@code synthetic-stream-N} threads in a tight loop.
+ */
+public final class SyntheticEngine implements InferenceEngine {
+
+    private final String[] pieces;
+    private final long intervalNanos;
+    private final int contextLength;
+    private final ModelMetadata metadata;
+    private final Function<String, int[]> encode;
+    private final Function<int[], String> decode;
+    private final ScheduledExecutorService clock;
+    private final ExecutorService fast;
+
+    /**
+     * @param cycle the vocabulary ids every stream emits, in order, from a prompt-dependent start
+     * @param encode text to ids (special-token text becomes the special id), for prompts
+     * @param decode ids to text, special tokens kept
+     * @param tokensPerSecond per stream; 0 or less means as fast as possible
+     * @param metadata what the prompt layer needs: the tokenizer files the ids come from
+     */
+    public SyntheticEngine(int[] cycle, Function<String, int[]> encode, Function<int[], String> decode,
+            double tokensPerSecond, int contextLength, ModelMetadata metadata) {
+        if (cycle.length == 0) {
+            throw new IllegalArgumentException("the synthetic token cycle is empty");
+        }
+        this.pieces = pieces(cycle, decode);
+        this.intervalNanos = tokensPerSecond > 0 ? (long) (1e9 / tokensPerSecond) : 0;
+        this.contextLength = contextLength;
+        this.metadata = metadata;
+        this.encode = encode;
+        this.decode = decode;
+        this.clock = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "synthetic-clock"));
+        AtomicInteger n = new AtomicInteger();
+        this.fast = Executors.newCachedThreadPool(r -> daemon(r, "synthetic-stream-" + n.incrementAndGet()));
+    }
+
+    private static Thread daemon(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+
+    /**
+     * Splits {@code ids} into per-token texts the way incremental detokenization does: a token that ends inside a
+     * UTF-8 character adds "" and the next one carries the character.
+     */
+    static String[] pieces(int[] ids, Function<int[], String> decode) {
+        String[] out = new String[ids.length];
+        String previous = "";
+        for (int i = 0; i < ids.length; i++) {
+            String text = decode.apply(Arrays.copyOf(ids, i + 1));
+            // a trailing U+FFFD is an incomplete character: wait for the next token
+            String stable = text.endsWith("\uFFFD") ? previous : text;
+            out[i] = stable.substring(previous.length());
+            previous = stable;
+        }
+        return out;
+    }
+
+    @Override
+    public String name() {
+        return "synthetic";
+    }
+
+    @Override
+    public String modelName() {
+        return "evalgate-synthetic";
+    }
+
+    @Override
+    public EngineCapabilities capabilities() {
+        return new EngineCapabilities(false, contextLength);
+    }
+
+    @Override
+    public int[] tokenize(String text) {
+        return encode.apply(text);
+    }
+
+    @Override
+    public String detokenize(int[] tokens) {
+        return decode.apply(tokens);
+    }
+
+    @Override
+    public ModelMetadata metadata() {
+        return metadata;
+    }
+
+    @Override
+    public boolean healthy() {
+        return true;
+    }
+
+    @Override
+    public Multi<GenerationStep> generate(GenerationRequest request) {
+        int budget = request.sampling().maxTokens();
+        // where in the cycle a stream starts depends on its prompt, so different prompts give different text
+        int start = Math.floorMod(Arrays.hashCode(request.promptTokens()), pieces.length);
+        return Multi.createFrom().emitter(emitter -> {
+            if (intervalNanos == 0) {
+                AtomicBoolean cancelled = new AtomicBoolean();
+                emitter.onTermination(() -> cancelled.set(true));
+                fast.execute(() -> {
+                    for (int i = 0; i < budget && !cancelled.get(); i++) {
+                        emitter.emit(GenerationStep.text(pieces[(start + i) % pieces.length]));
+                    }
+                    emitter.complete();
+                });
+            } else {
+                paced(emitter, start, budget);
+            }
+        });
+    }
+
+    private void paced(MultiEmitter<? super GenerationStep> emitter, int start, int budget) {
+        AtomicInteger emitted = new AtomicInteger();
+        List<ScheduledFuture<?>> handle = new ArrayList<>(1);
+        Runnable tick = () -> {
+            int i = emitted.getAndIncrement();
+            if (i < budget) {
+                emitter.emit(GenerationStep.text(pieces[(start + i) % pieces.length]));
+            }
+            if (i + 1 >= budget) {
+                emitter.complete();
+                synchronized (handle) {
+                    handle.forEach(f -> f.cancel(false));
+                }
+            }
+        };
+        ScheduledFuture<?> f = clock.scheduleAtFixedRate(tick, intervalNanos, intervalNanos, TimeUnit.NANOSECONDS);
+        synchronized (handle) {
+            handle.add(f);
+        }
+        emitter.onTermination(() -> f.cancel(false));
+    }
+
+    public void close() {
+        clock.shutdownNow();
+        fast.shutdownNow();
+    }
+}
