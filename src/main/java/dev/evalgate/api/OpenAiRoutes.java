@@ -52,16 +52,13 @@ public class OpenAiRoutes {
     private <T> void post(Router router, String path, Function<RoutingContext, T> onWorker,
             BiConsumer<T, HttpServerResponse> respond) {
         router.post(path)
-                .handler(ctx -> {
-                    ctx.put(RECEIVED_AT, System.nanoTime());
-                    ctx.next();
-                })
                 .handler(BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES))
                 .handler(ctx -> handle(ctx, onWorker, respond));
     }
 
     private <T> void handle(RoutingContext ctx, Function<RoutingContext, T> onWorker,
             BiConsumer<T, HttpServerResponse> respond) {
+        ctx.put(RECEIVED_AT, System.nanoTime());
         String contentType = ctx.request().getHeader("Content-Type");
         if (contentType != null && !contentType.toLowerCase().startsWith("application/json")) {
             fail(ctx.response(), ApiException.badRequest(null,

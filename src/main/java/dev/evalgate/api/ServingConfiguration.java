@@ -13,6 +13,7 @@ import dev.evalgate.engine.InferenceEngine;
 import dev.evalgate.prompt.PromptFormat;
 import dev.evalgate.prompt.PromptRenderer;
 import dev.evalgate.prompt.SystemPromptPolicy;
+import dev.evalgate.scoring.OnlineScorer;
 
 /** Wires the served model, its prompt format and its serving classes from configuration. */
 public class ServingConfiguration {
@@ -43,9 +44,9 @@ public class ServingConfiguration {
 
     @Produces
     @Singleton
-    ChatCompletionService chatCompletions(ServedModel model, PromptRenderer renderer, ObjectMapper mapper) {
-        return new ChatCompletionService(model, renderer, mapper, (tag, outputs, ttftMs, totalMs, name) -> {
-        });
+    ChatCompletionService chatCompletions(ServedModel model, PromptRenderer renderer, ObjectMapper mapper,
+            OnlineScorer scorer) {
+        return new ChatCompletionService(model, renderer, mapper, scorer::submit);
     }
 
     @Produces

@@ -1,0 +1,139 @@
+package dev.evalgate.api;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+import dev.evalgate.ops.AdminAccess;
+import dev.evalgate.scoring.GoldFormatException;
+import dev.evalgate.scoring.GoldStore;
+import dev.evalgate.scoring.RunReport;
+import dev.evalgate.scoring.RunScoreboard;
+import dev.evalgate.scoring.SampleRecord;
+import dev.evalgate.scoring.SubmissionZip;
+import dev.evalgate.scoring.TaskCatalogue;
+import io.vertx.core.http.HttpServerRequest;
+
+/**
+ * Benchmark runs as they fill in: {@code /v1/evals/runs}, a run's scores, its samples, its MERA submission zip; and
+ * the admin endpoint that uploads gold. Synchronous methods, so RESTEasy runs them on worker threads.
+ */
+@Path("/v1/evals")
+@Produces(MediaType.APPLICATION_JSON)
+public class EvalRunsResource {
+
+    private final RunScoreboard board;
+    private final GoldStore gold;
+    private final TaskCatalogue catalogue;
+    private final AdminAccess admin;
+
+    public EvalRunsResource(RunScoreboard board, GoldStore gold, TaskCatalogue catalogue, AdminAccess admin) {
+        this.board = board;
+        this.gold = gold;
+        this.catalogue = catalogue;
+        this.admin = admin;
+    }
+
+    @GET
+    @Path("/runs")
+    public Map<String, Object> runs() {
+        List<Object> data = new ArrayList<>();
+        for (String run : board.runs()) {
+            Map<String, Collection<SampleRecord>> tasks = board.run(run).orElse(Map.of());
+            Map<String, Object> report = RunReport.build(run, tasks, gold, catalogue);
+            Map<String, Object> item = new LinkedHashMap<>();
+            item.put("run", run);
+            item.put("tasks", tasks.size());
+            item.put("samples", tasks.values().stream().mapToInt(Collection::size).sum());
+            item.put("total_score", report.get("total_score"));
+            data.add(item);
+        }
+        return Map.of("object", "list", "data", data);
+    }
+
+    @GET
+    @Path("/runs/{run}")
+    public Map<String, Object> run(@PathParam("run") String run) {
+        return RunReport.build(run, samples(run), gold, catalogue);
+    }
+
+    @GET
+    @Path("/runs/{run}/samples")
+    public Map<String, Object> samples(@PathParam("run") String run, @QueryParam("task") String task,
+            @Context HttpServerRequest request) {
+        boolean showGold = admin.allows(request.getHeader("Authorization"), request.remoteAddress());
+        List<Object> data = new ArrayList<>();
+        samples(run).forEach((taskName, samples) -> {
+            if (task != null && !task.equalsIgnoreCase(taskName)) {
+                return;
+            }
+            for (SampleRecord s : samples) {
+                Map<String, Object> item = new LinkedHashMap<>();
+                item.put("task", s.task());
+                item.put("doc_id", s.docId());
+                item.put("outputs", s.rawOutputs());
+                item.put("answer", s.answer());
+                item.put("score", s.score());
+                item.put("ttft_ms", s.ttftMs());
+                item.put("total_ms", s.totalMs());
+                item.put("model", s.model());
+                item.put("engine", s.engine());
+                if (showGold) {
+                    item.put("gold", gold.row(s.task(), s.docId()).map(r -> r.outputs()).orElse(null));
+                }
+                data.add(item);
+            }
+        });
+        return Map.of("object", "list", "data", data);
+    }
+
+    @GET
+    @Path("/runs/{run}/submission.zip")
+    @Produces("application/zip")
+    public Response submission(@PathParam("run") String run) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        SubmissionZip.write(out, samples(run), gold, catalogue);
+        return Response.ok(out.toByteArray(), "application/zip")
+                .header("Content-Disposition", "attachment; filename=\"" + run.replaceAll("[^A-Za-z0-9._-]", "_")
+                        + "-submission.zip\"")
+                .build();
+    }
+
+    /** Uploads gold for one task: JSONL (a row per line) or MERA's JSON ({@code {"data": {"test": [...]}}}). */
+    @POST
+    @Path("/gold/{task}")
+    public Map<String, Object> uploadGold(@PathParam("task") String task, String body, @Context HttpServerRequest request) {
+        if (!admin.allows(request.getHeader("Authorization"), request.remoteAddress())) {
+            throw new ApiException(401, "AuthenticationError", null,
+                    "Admin endpoints need the admin key as a Bearer token (evalgate.auth.admin-key); without one "
+                            + "configured they answer only on the loopback address.");
+        }
+        String trimmed = body == null ? "" : body.stripLeading();
+        String fileName = task + (trimmed.startsWith("{\"data\"") || trimmed.startsWith("{ \"data\"") ? ".json" : ".jsonl");
+        try {
+            int rows = gold.upload(task, fileName, body == null ? "" : body);
+            return Map.of("task", task.toLowerCase(), "rows", rows, "gold_available", gold.goldCount(task.toLowerCase()));
+        } catch (GoldFormatException e) {
+            throw ApiException.badRequest("body", e.getMessage());
+        }
+    }
+
+    private Map<String, Collection<SampleRecord>> samples(String run) {
+        return board.run(run).orElseThrow(() -> new ApiException(404, "NotFoundError", "run",
+                "The run `" + run + "` does not exist."));
+    }
+}

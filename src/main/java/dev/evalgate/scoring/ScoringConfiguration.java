@@ -1,0 +1,77 @@
+package dev.evalgate.scoring;
+
+import java.io.IOException;
+
+import jakarta.enterprise.inject.Disposes;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
+
+import org.jboss.logging.Logger;
+
+import dev.evalgate.EvalgateConfig;
+import dev.evalgate.engine.InferenceEngine;
+import dev.evalgate.ops.AdminAccess;
+
+/** Wires live scoring: the MERA catalogue, gold from {@code evalgate.gold.dir}, the run scoreboard, the code sandbox. */
+public class ScoringConfiguration {
+
+    private static final Logger LOG = Logger.getLogger(ScoringConfiguration.class);
+
+    @Produces
+    @Singleton
+    TaskCatalogue catalogue() {
+        return TaskCatalogue.mera();
+    }
+
+    @Produces
+    @Singleton
+    GoldStore gold(EvalgateConfig config, TaskCatalogue catalogue) throws IOException {
+        if (config.gold().dir().isEmpty()) {
+            return new GoldStore(catalogue);
+        }
+        GoldStore gold = GoldStore.load(catalogue, config.gold().dir().get());
+        LOG.infof("gold loaded from %s", config.gold().dir().get());
+        return gold;
+    }
+
+    @Produces
+    @Singleton
+    RunScoreboard scoreboard() {
+        return new RunScoreboard();
+    }
+
+    @Produces
+    @Singleton
+    OnlineScorer onlineScorer(TaskCatalogue catalogue, GoldStore gold, RunScoreboard board, InferenceEngine engine) {
+        // the sandbox is made on first use: most runs have no code tasks
+        CodeRunner code = new CodeRunner() {
+            private volatile PythonCodeSandbox sandbox;
+
+            @Override
+            public com.fasterxml.jackson.databind.JsonNode run(String function, String completion, String entryPoint,
+                    String tests) {
+                PythonCodeSandbox s = sandbox;
+                if (s == null) {
+                    synchronized (this) {
+                        if (sandbox == null) {
+                            sandbox = new PythonCodeSandbox();
+                        }
+                        s = sandbox;
+                    }
+                }
+                return s.run(function, completion, entryPoint, tests);
+            }
+        };
+        return new OnlineScorer(new SampleScorer(catalogue, gold, code, engine.name()), board, 2, 100_000);
+    }
+
+    void close(@Disposes OnlineScorer scorer) {
+        scorer.close();
+    }
+
+    @Produces
+    @Singleton
+    AdminAccess adminAccess(EvalgateConfig config) {
+        return new AdminAccess(config.auth().adminKey());
+    }
+}
