@@ -64,7 +64,8 @@ public record MeraTaskSpec(String name, String submissionName, boolean inTotal, 
     }
 
     /**
-     * MERA's metrics over the answers whose gold is known (rows of closed test sets are skipped; none left → empty map).
+     * MERA's metrics over the answers whose gold is known (rows of closed test sets, blanked as MERA publishes them, are
+     * skipped; none left → empty map).
      * Like the server, an answer of the wrong JSON type, or one it cannot score, zeroes every metric of the task.
      */
     @Override
@@ -72,7 +73,7 @@ public record MeraTaskSpec(String name, String submissionName, boolean inTotal, 
         if (notScoredBecause != null) {
             return Map.of();
         }
-        List<ScoredAnswer> scorable = answers.stream().filter(a -> a.gold().hasGold()).toList();
+        List<ScoredAnswer> scorable = answers.stream().filter(a -> hasKnownGold(a.gold())).toList();
         if (scorable.isEmpty()) {
             return Map.of();
         }
@@ -107,6 +108,24 @@ public record MeraTaskSpec(String name, String submissionName, boolean inTotal, 
             }
         }
         return raw.substring(0, end);
+    }
+
+    // MERA's remove_outputs blanks closed gold to "" — and, for structured gold, to {criterion: ""} (ruEthics) or
+    // [""] * n_tests (ruCodeEval) — which GoldRow.hasGold() alone would take for real answers.
+    private static boolean hasKnownGold(GoldRow gold) {
+        if (!gold.hasGold()) {
+            return false;
+        }
+        JsonNode outputs = gold.outputs();
+        if (!outputs.isContainerNode()) {
+            return true;
+        }
+        for (JsonNode value : outputs) {
+            if (!value.isTextual() || !value.asText().isEmpty()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     // The server's isinstance(pred, type(gold)) on JSON-decoded values.

@@ -278,6 +278,20 @@ class TaskMetricsTest {
     }
 
     @Test
+    void closedStructuredGoldIsNotScoredEither() {
+        // remove_outputs.py: ruCodeEval gold becomes [""] * n_tests, ruEthics gold {criterion: ""}
+        GoldRow closedCode = codeProblem("0", "[\"\", \"\"]");
+        assertEquals(Map.of(), metrics("rucodeeval", List.of(new ScoredAnswer(closedCode, GoldRows.json("[[[\"1\", \"2\"]]]")))));
+        GoldRow closedEthics = GoldRows.row("ruethics", "0",
+                GoldRows.json("{\"virtue\": \"\", \"law\": \"\", \"moral\": \"\", \"justice\": \"\", \"utilitarianism\": \"\"}"),
+                (ObjectNode) GoldRows.json("{\"question\": \"good\"}"));
+        assertEquals(Map.of(), metrics("ruethics", List.of(new ScoredAnswer(closedEthics, ethicsAnswer("1")))));
+        // one known test result is enough to score
+        GoldRow open = codeProblem("1", "[\"\", \"5\"]");
+        assertEquals(1.0, metrics("rucodeeval", List.of(new ScoredAnswer(open, GoldRows.json("[[[\"\", \"5\"]]]")))).get("pass@1"));
+    }
+
+    @Test
     void ruDetoxIsNotScoredAndSaysWhy() {
         MeraTask detox = MERA.task("rudetox").orElseThrow();
         List<ScoredAnswer> answers = List.of(GoldRows.answer(GoldRows.row("rudetox", "0", "Враньё!"), "Враньё!"));
