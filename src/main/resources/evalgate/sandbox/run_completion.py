@@ -3,7 +3,7 @@
 # swallow_io, reliability_guard). PythonCodeSandbox starts it already isolated and rlimited; this script is
 # trusted, the program it executes is not.
 #
-# Usage: python3 -I run_completion.py TASK_JSON WORKDIR
+# Usage: python3 -I run_completion.py TASK_JSON
 #   TASK_JSON: {"program": function + completion, "entry_point": ..., "tests": inputs.tests}
 # Protocol on the original stdout, one line each: "ready" right before the program is executed (the gateway's
 # 4 s clock starts there), then {"results": [str | null, ...]}. Anything else the program prints goes nowhere.
@@ -246,7 +246,7 @@ def write_line(fd, text):
 
 
 def main():
-    task_file, workdir = sys.argv[1], sys.argv[2]
+    task_file = sys.argv[1]
     with open(task_file, encoding="utf-8") as f:
         task = json.load(f)
     try:
@@ -266,8 +266,11 @@ def main():
     for fd in (0, 1, 2):
         os.dup2(devnull, fd)
     os.close(devnull)
-    # The harness runs in a fresh temporary directory too (create_tempdir).
-    os.chdir(workdir)
+    # As the harness's create_tempdir(): a fresh temporary directory as working directory, which also leaves
+    # tempfile's default directory resolved before reliability_guard() takes os.getcwd away.
+    import tempfile
+
+    os.chdir(tempfile.mkdtemp())
 
     main_pid = _getpid()
     write_line(protocol, "ready")

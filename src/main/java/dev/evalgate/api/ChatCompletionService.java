@@ -69,7 +69,7 @@ public final class ChatCompletionService {
 
     /** Parses, validates and renders. CPU and JNI work: call it on a worker thread. */
     public Prepared prepare(Buffer body, MultiMap headers, long receivedNanos) {
-        ChatCompletionRequest req = parse(body);
+        ChatCompletionRequest req = OpenAiErrors.readBody(mapper, body, ChatCompletionRequest.class);
         model.checkName(req.model());
         if (req.streamOptions() != null && !req.streaming()) {
             throw ApiException.badRequest("stream_options", "Stream options can only be defined when `stream=True`.");
@@ -330,18 +330,6 @@ public final class ChatCompletionService {
                             choiceDone.run();
                         }
                     });
-        }
-    }
-
-    private ChatCompletionRequest parse(Buffer body) {
-        try {
-            ChatCompletionRequest req = mapper.readValue(body.getBytes(), ChatCompletionRequest.class);
-            if (req == null) {
-                throw ApiException.badRequest(null, "The request body must be a JSON object.");
-            }
-            return req;
-        } catch (IOException e) {
-            throw OpenAiErrors.toApi(e);
         }
     }
 

@@ -23,6 +23,20 @@ public final class OpenAiErrors {
     private OpenAiErrors() {
     }
 
+    /** Reads a JSON request body; any way it is not the expected object is a 400 naming what is wrong. */
+    public static <T> T readBody(com.fasterxml.jackson.databind.ObjectMapper mapper, io.vertx.core.buffer.Buffer body,
+            Class<T> type) {
+        try {
+            T req = mapper.readValue(body.getBytes(), type);
+            if (req == null) {
+                throw ApiException.badRequest(null, "The request body must be a JSON object.");
+            }
+            return req;
+        } catch (java.io.IOException e) {
+            throw toApi(e);
+        }
+    }
+
     /** Maps any failure to the error it shows a client. */
     public static ApiException toApi(Throwable t) {
         if (t instanceof ApiException api) {

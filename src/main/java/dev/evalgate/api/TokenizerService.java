@@ -1,6 +1,5 @@
 package dev.evalgate.api;
 
-import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -49,7 +48,7 @@ public final class TokenizerService {
     }
 
     public Answer tokenize(Buffer body) {
-        TokenizeRequest req = parse(body, TokenizeRequest.class);
+        TokenizeRequest req = OpenAiErrors.readBody(mapper, body, TokenizeRequest.class);
         model.checkName(req.model());
         int[] tokens;
         String systemPrompt = null;
@@ -78,7 +77,7 @@ public final class TokenizerService {
     }
 
     public Answer detokenize(Buffer body) {
-        DetokenizeRequest req = parse(body, DetokenizeRequest.class);
+        DetokenizeRequest req = OpenAiErrors.readBody(mapper, body, DetokenizeRequest.class);
         model.checkName(req.model());
         if (req.tokens() == null) {
             throw ApiException.badRequest("tokens", "`tokens` (a list of token ids) is required.");
@@ -92,17 +91,5 @@ public final class TokenizerService {
             ids[i] = id;
         }
         return new Answer(Map.of("prompt", renderer.format().tokenizer().decode(ids)), null);
-    }
-
-    private <T> T parse(Buffer body, Class<T> type) {
-        try {
-            T req = mapper.readValue(body.getBytes(), type);
-            if (req == null) {
-                throw ApiException.badRequest(null, "The request body must be a JSON object.");
-            }
-            return req;
-        } catch (IOException e) {
-            throw OpenAiErrors.toApi(e);
-        }
     }
 }

@@ -65,9 +65,8 @@ public final class PythonCodeSandbox implements CodeRunner {
     private static final String TMP_TMPFS = "size=16m,nr_inodes=1024,mode=1777,nosuid,nodev";
     private static final String SANDBOX_RUNNER = "/tmp/run_completion.py";
     private static final String SANDBOX_TASK = "/tmp/task.json";
-    private static final String SANDBOX_WORKDIR = "/tmp/work";
 
-    // The runner bounds its own line to about 12 MB (1M chars, \\u-escaped); anything beyond is the program misbehaving.
+    // The runner bounds its own line to about 12 MB (1M chars, JSON-escaped); anything beyond is the program misbehaving.
     private static final int STDOUT_CAP = 16 << 20;
     private static final int STDERR_CAP = 64 << 10;
     private static final int EX_DATAERR = 65;
@@ -79,20 +78,19 @@ public final class PythonCodeSandbox implements CodeRunner {
     private static final String SH = "/bin/sh";
 
     // Runs as root inside the new mount namespace, then execs the unprivileged rest of the command. Arguments: the
-    // host work dir, the uid, then three lists each ended by "--": mounts to make read-only, unix sockets to cover
-    // with /dev/null, directories to hide under an empty read-only tmpfs. Last, a private /tmp replaces the host's.
+    // host work dir, then three lists each ended by "--": mounts to make read-only, unix sockets to cover with
+    // /dev/null, directories to hide under an empty read-only tmpfs. The private /tmp goes first: the work dir
+    // may itself sit under a directory that gets hidden. -n: /run/mount/utab is read-only by then.
     private static final String MOUNT_SETUP = String.join("\n",
             "set -eu",
             "unset PWD OLDPWD",
-            "dir=$1; uid=$2; shift 2",
+            "dir=$1; shift",
+            "mount -n -t tmpfs -o " + TMP_TMPFS + " evalgate-sandbox \"$dir/tmp\"",
+            "cp -p \"$dir/run_completion.py\" \"$dir/task.json\" \"$dir/tmp/\"",
+            "mount -n --move \"$dir/tmp\" /tmp",
             "while [ \"$1\" != -- ]; do mount -n -o remount,bind,ro,nosuid,nodev \"$1\"; shift; done; shift",
             "while [ \"$1\" != -- ]; do mount -n --bind /dev/null \"$1\"; shift; done; shift",
             "while [ \"$1\" != -- ]; do mount -n -t tmpfs -o ro,size=4k,nr_inodes=2,mode=0555 evalgate-mask \"$1\"; shift; done; shift",
-            "mount -n -t tmpfs -o " + TMP_TMPFS + " evalgate-sandbox \"$dir/tmp\"",
-            "cp -p \"$dir/run_completion.py\" \"$dir/task.json\" \"$dir/tmp/\"",
-            "mkdir -m 0700 \"$dir/tmp/work\"",
-            "chown \"$uid:$uid\" \"$dir/tmp/work\"",
-            "mount -n --move \"$dir/tmp\" /tmp",
             "exec \"$@\"");
 
     private static final Set<String> ROOT_WRITABLE_ONLY = Set.of("proc", "sysfs", "cgroup", "cgroup2", "devtmpfs",
@@ -100,7 +98,7 @@ public final class PythonCodeSandbox implements CodeRunner {
             "efivarfs");
 
     // Where sockets (a local PostgreSQL's or MySQL's is world-connectable: a network namespace does not cover unix
-    // sockets, nor does a read-only mount), credentials (Kubernetes, Docker secrets) and shared scratch space live.
+    // sockets, nor does a read-only mount), credentials (/run/secrets) and shared scratch space live.
     private static final List<Path> HIDDEN_DIRS = List.of(Path.of("/run"), Path.of("/var/run"), Path.of("/var/tmp"),
             Path.of("/dev/shm"));
 
@@ -179,7 +177,7 @@ public final class PythonCodeSandbox implements CodeRunner {
         env.clear();
         env.put("PATH", "/usr/bin:/bin");
         env.put("LANG", "C.UTF-8");
-        env.put("HOME", SANDBOX_WORKDIR);
+        env.put("HOME", "/tmp");
         // numpy's BLAS would otherwise start one thread per core, each counted against RLIMIT_NPROC.
         env.put("OMP_NUM_THREADS", "1");
         env.put("OPENBLAS_NUM_THREADS", "1");
@@ -209,8 +207,8 @@ public final class PythonCodeSandbox implements CodeRunner {
         List<Path> hidden = hiddenDirs();
         List<String> cmd = new ArrayList<>(List.of(UNSHARE,
                 "--net", "--pid", "--fork", "--kill-child", "--mount-proc", "--ipc", "--uts", "--propagation", "private",
-                "--", SH, "-c", MOUNT_SETUP, "evalgate-sandbox", dir.toString(), Integer.toString(uid)));
-        cmd.addAll(writableMounts());
+                "--", SH, "-c", MOUNT_SETUP, "evalgate-sandbox", dir.toString()));
+        cmd.addAll(writableMounts(hidden));
         cmd.add("--");
         cmd.addAll(boundUnixSockets(hidden));
         cmd.add("--");
@@ -230,7 +228,7 @@ public final class PythonCodeSandbox implements CodeRunner {
                 "--core=0",
                 // -I: no PYTHON* variables, no user site, no script or working directory on sys.path. Not -S: the
                 // system site-packages (root-owned) is where numpy, the harness's np, lives.
-                "--", python.toString(), "-I", SANDBOX_RUNNER, SANDBOX_TASK, SANDBOX_WORKDIR));
+                "--", python.toString(), "-I", SANDBOX_RUNNER, SANDBOX_TASK));
         return cmd;
     }
 
@@ -255,12 +253,15 @@ public final class PythonCodeSandbox implements CodeRunner {
                 continue; // unnamed, or abstract ("@..."): those are per network namespace already
             }
             Path socket = Path.of(fields[7]);
-            boolean underHidden = socket.startsWith("/tmp") || hidden.stream().anyMatch(socket::startsWith);
-            if (!underHidden && isSocket(socket)) {
+            if (!coveredInSandbox(socket, hidden) && isSocket(socket)) {
                 sockets.add(fields[7]);
             }
         }
         return new ArrayList<>(sockets);
+    }
+
+    private static boolean coveredInSandbox(Path path, List<Path> hidden) {
+        return path.startsWith("/tmp") || hidden.stream().anyMatch(path::startsWith);
     }
 
     private static boolean isSocket(Path path) {
@@ -273,9 +274,10 @@ public final class PythonCodeSandbox implements CodeRunner {
 
     /**
      * Mount points that are writable now, except kernel filesystems whose files only root may write (remounting
-     * each costs a few ms per run): /proc is replaced by the namespace's own, /dev keeps /dev/null and friends.
+     * each costs a few ms per run; /proc is replaced by the namespace's own, /dev keeps /dev/null and friends) and
+     * those the sandbox's /tmp or a hidden directory covers.
      */
-    private static Set<String> writableMounts() throws IOException {
+    private static Set<String> writableMounts(List<Path> hidden) throws IOException {
         Set<String> mounts = new LinkedHashSet<>();
         for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
             // id parent major:minor root mount-point options [optional fields...] - fstype source super-options
@@ -284,7 +286,8 @@ public final class PythonCodeSandbox implements CodeRunner {
             boolean writable = Arrays.asList(fields[5].split(",")).contains("rw");
             int separator = Arrays.asList(fields).indexOf("-");
             String type = separator > 0 && separator + 1 < fields.length ? fields[separator + 1] : "";
-            if (writable && !ROOT_WRITABLE_ONLY.contains(type) && !mountPoint.startsWith("/proc/")) {
+            if (writable && !ROOT_WRITABLE_ONLY.contains(type) && !mountPoint.startsWith("/proc/")
+                    && !coveredInSandbox(Path.of(mountPoint), hidden)) {
                 mounts.add(mountPoint);
             }
         }
@@ -308,8 +311,8 @@ public final class PythonCodeSandbox implements CodeRunner {
     private Path prepareWorkDir(int uid, String program, String entryPoint, String tests) throws IOException {
         Path dir = Files.createTempDirectory("evalgate-sandbox-");
         try {
-            // The sandbox uid may pass through but not list it; the files in it are its alone (copied into its /tmp).
-            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx--x--x"));
+            // Stays 0700: only root, setting the sandbox up, reads it. The files are already the sandbox uid's alone,
+            // and cp -p carries that into its /tmp.
             Files.createDirectory(dir.resolve("tmp"));
             Path runner = Files.write(dir.resolve("run_completion.py"), runnerScript);
             Path task = Files.write(dir.resolve("task.json"), JSON.writeValueAsBytes(

@@ -78,6 +78,26 @@ class OfflineScorerTest {
         assertEquals((0.5 + 0.5) / 15, report.path("total_score").asDouble(), 1e-12);
     }
 
+    /** Code tasks for real: the completions run in the sandbox, and pass@k comes from all samples of a problem. */
+    @Test
+    void codeTaskSamplesRunInTheSandbox() throws Exception {
+        Files.writeString(gold.resolve("ruhumaneval.jsonl"), """
+                {"instruction": "{function}", "inputs": {"function": "def add(a, b):\\n    \\"\\"\\"Сумма.\\"\\"\\"\\n", "tests": "[{'a': 1, 'b': 2}, {'a': 5, 'b': -5}]"}, "outputs": ["3", "0"], "meta": {"id": 0, "entry_point": "add"}}
+                """);
+        Path p = Files.writeString(dir.resolve("code.jsonl"), """
+                {"task": "ruhumaneval", "doc_id": 0, "output": "    return a + b\\ndef unused():\\n    pass"}
+                {"task": "ruhumaneval", "doc_id": 0, "output": "    return a - b\\n"}
+                """);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        int code = OfflineScorer.run(List.of("--gold", gold.toString(), "--predictions", p.toString()),
+                new PrintStream(out, true, StandardCharsets.UTF_8), System.err, PythonCodeSandbox::new);
+        assertEquals(0, code);
+        JsonNode t = MAPPER.readTree(out.toString(StandardCharsets.UTF_8)).path("tasks").path("ruhumaneval");
+        assertEquals(1, t.path("samples").asInt(), "two generations of one problem are one document");
+        assertEquals(0.5, t.path("metrics").path("pass@1").asDouble(), 1e-12);
+        assertEquals(1.0, t.path("metrics").path("pass@5").asDouble(), 1e-12, "n < k gives 1.0, as in MERA");
+    }
+
     static Stream<Arguments> badInputs() {
         return Stream.of(
                 Arguments.of("{\"task\": \"parus\", \"doc_id\": 0, \"output\": \"1\"}\n{oops\n", "preds.jsonl:2"),

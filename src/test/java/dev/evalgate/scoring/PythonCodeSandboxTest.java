@@ -3,6 +3,7 @@ package dev.evalgate.scoring;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -10,15 +11,21 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.SocketTimeoutException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -26,7 +33,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 /** Real sandboxed python3 processes; needs root, as the gateway does. */
 class PythonCodeSandboxTest {
 
-    private static final int FIRST_UID = PythonCodeSandbox.DEFAULT_FIRST_UID + 100_000;
+    // Random: other builds on this host may run this class at the same time, and uids must not be shared.
+    private static final int FIRST_UID = PythonCodeSandbox.DEFAULT_FIRST_UID + 100_000
+            + ThreadLocalRandom.current().nextInt(100_000) * 4;
     private static final int SLOTS = 2;
     private static final PythonCodeSandbox SANDBOX = new PythonCodeSandbox(Path.of("/usr/bin/python3"), SLOTS, FIRST_UID);
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -108,29 +117,74 @@ class PythonCodeSandboxTest {
     }
 
     @Test
-    void filesOutsideTheSandboxAreUnreadableAndUnwritable(@TempDir Path tmp) throws IOException {
-        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
-        Path secret = Files.writeString(tmp.resolve("secret.txt"), "root-only");
-        Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("rw-------"));
-        Path visible = Files.writeString(tmp.resolve("public.txt"), "world-readable");
-        Path planted = tmp.resolve("planted.txt");
-        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxrwxrwx"));
+    void filesOutsideTheSandboxAreUnreadableAndUnwritable() throws IOException {
+        // Not under /tmp (where a clone may live): the sandbox has a /tmp of its own, which would hide the files for
+        // another reason.
+        Path dir = Files.createTempDirectory(Path.of("/var/lib"), "evalgate-sandbox-files-");
+        try {
+            Path secret = Files.writeString(dir.resolve("secret.txt"), "root-only");
+            Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("rw-------"));
+            Path visible = Files.writeString(dir.resolve("public.txt"), "world-readable");
+            Path planted = dir.resolve("planted.txt");
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
 
-        String body = "    if x == 'root':\n        return len(os.listdir('/root'))\n"
-                + "    if x.endswith('planted.txt'):\n        open(x, 'w').write('x')\n        return 'written'\n"
-                + "    if x == 'cwd':\n        open('here.txt', 'w').write('ok')\n        return open('here.txt').read()\n"
-                + "    return open(x).read()\n";
-        JsonNode result = probe(body, "'" + secret + "'", "'" + visible + "'", "'root'", "'" + planted + "'", "'cwd'");
-        assertEquals(json("[null, \"world-readable\", null, null, \"ok\"]"), result);
-        assertFalse(Files.exists(planted), "the program wrote into a world-writable host directory");
+            String body = "    if x == 'root':\n        return len(os.listdir('/root'))\n"
+                    + "    if x.endswith('planted.txt'):\n        open(x, 'w').write('x')\n        return 'written'\n"
+                    + "    if x == 'cwd':\n        open('here.txt', 'w').write('ok')\n        return open('here.txt').read()\n"
+                    + "    return open(x).read()\n";
+            JsonNode result = probe(body, "'" + secret + "'", "'" + visible + "'", "'root'", "'" + planted + "'", "'cwd'");
+            assertEquals(json("[null, \"world-readable\", null, null, \"ok\"]"), result);
+            assertFalse(Files.exists(planted), "the program wrote into a world-writable host directory");
+        } finally {
+            try (Stream<Path> files = Files.walk(dir)) {
+                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
     }
 
     @Test
-    void sandboxDirectoryIsPrivateAndGoneAfterwards() throws IOException {
-        JsonNode cwd = probe("    import posix\n    return posix.getcwd()\n", "0");
-        Path workDir = Path.of(cwd.get(0).asText());
-        assertTrue(workDir.getFileName().toString().equals("cwd"), "ran in " + workDir);
-        assertFalse(Files.exists(workDir.getParent()), workDir.getParent() + " was left behind");
+    void sandboxGetsAPrivateTmpAndLeavesNoDirectoryBehind() throws IOException {
+        Path hostTmp = Path.of(System.getProperty("java.io.tmpdir"));
+        Path hostFile = Files.createTempFile(hostTmp, "host-only-", ".txt");
+        try {
+            Set<Path> before = sandboxDirs(hostTmp);
+            String body = "    import posix, tempfile\n"
+                    + "    if x == 'cwd':\n        return posix.getcwd()\n"
+                    + "    if x == 'tempfile':\n        return tempfile.mkdtemp().startswith('/tmp/')\n"
+                    + "    return posix.access(x, posix.F_OK)\n";
+            JsonNode result = probe(body, "'cwd'", "'tempfile'", "'" + hostFile + "'");
+            assertTrue(result.get(0).asText().startsWith("/tmp/tmp"), "ran in " + result.get(0));
+            assertEquals("True", result.get(1).asText(), "tempfile works as in the harness");
+            assertEquals("False", result.get(2).asText(), "the host's /tmp is visible");
+            assertEquals(before, sandboxDirs(hostTmp), "throwaway directories left behind");
+        } finally {
+            Files.delete(hostFile);
+        }
+    }
+
+    @Test
+    void unixSocketsOfLocalServicesAreUnreachable() throws IOException {
+        // A network namespace does not cover filesystem sockets (a local PostgreSQL's is world-connectable).
+        Path dir = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "sandbox-socket-");
+        Path path = dir.resolve("service.sock");
+        try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            server.bind(UnixDomainSocketAddress.of(path));
+            server.configureBlocking(false);
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+            Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rwxrwxrwx"));
+            String body = "    import socket\n    s = socket.socket(socket.AF_UNIX)\n    s.connect(x)\n    return 'connected'\n";
+            assertEquals(json("[null]"), probe(body, "'" + path + "'"));
+            assertNull(server.accept(), "the sandbox reached the test's unix socket");
+        } finally {
+            Files.deleteIfExists(path);
+            Files.delete(dir);
+        }
+    }
+
+    private static Set<Path> sandboxDirs(Path tmp) throws IOException {
+        try (Stream<Path> dirs = Files.list(tmp)) {
+            return dirs.filter(d -> d.getFileName().toString().startsWith("evalgate-sandbox-")).collect(Collectors.toSet());
+        }
     }
 
     @Test
@@ -208,10 +262,18 @@ class PythonCodeSandboxTest {
         try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
             left = procs.filter(p -> p.getFileName().toString().matches("\\d+"))
                     .filter(PythonCodeSandboxTest::runsAsSandboxUid)
-                    .map(p -> p.getFileName().toString())
+                    .map(PythonCodeSandboxTest::describe)
                     .toList();
         }
         assertEquals(List.of(), left, "sandbox processes still alive");
+    }
+
+    private static String describe(Path proc) {
+        try (Stream<String> lines = Files.lines(proc.resolve("status"))) {
+            return proc.getFileName() + " " + lines.filter(l -> l.matches("(Name|State|PPid|NSpid):.*")).toList();
+        } catch (IOException | RuntimeException e) {
+            return proc.getFileName().toString();
+        }
     }
 
     private static boolean runsAsSandboxUid(Path proc) {
