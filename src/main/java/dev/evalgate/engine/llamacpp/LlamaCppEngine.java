@@ -194,7 +194,6 @@ public final class LlamaCppEngine implements InferenceEngine {
         LlamaIterator it = null;
         try {
             it = model.generate(parameters(request)).iterator();
-            int produced = 0;
             while (it.hasNext()) {
                 LlamaOutput out = it.next();
                 if (cancelled.get()) {
@@ -207,11 +206,7 @@ public final class LlamaCppEngine implements InferenceEngine {
                 if (!it.hasNext()) {
                     break; // the final message carries no text in streaming mode
                 }
-                produced++;
                 emitter.emit(step(out.text));
-            }
-            if (produced == 0 && !cancelled.get()) {
-                LOG.debugf("request %s produced no tokens", request.requestId());
             }
             emitter.complete();
         } catch (RuntimeException e) {
