@@ -29,7 +29,8 @@ final class ChatCompletionChunks {
 
     /** A content delta. */
     String content(int index, String text) {
-        StringBuilder sb = new StringBuilder(prefix.length() + text.length() + 64);
+        // the JSON around the delta is 67 characters: leave room for it and some escaping, so the buffer never grows
+        StringBuilder sb = new StringBuilder(prefix.length() + text.length() + 96);
         sb.append(prefix).append(index).append(",\"delta\":{\"content\":");
         appendQuoted(sb, text);
         return sb.append("},\"logprobs\":null,\"finish_reason\":null}]}\n\n").toString();
