@@ -21,6 +21,7 @@ import dev.evalgate.prompt.PromptRenderer;
 import dev.evalgate.prompt.PromptRenderer.RenderedPrompt;
 import dev.evalgate.scoring.EvalTag;
 import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 
@@ -105,7 +106,7 @@ public final class ChatCompletionService {
                 receivedNanos, new AtomicLong());
     }
 
-    /** Streams the completion as SSE. Returns at once; the engine threads write the chunks. */
+    /** Streams the completion as SSE. Call on the response's event loop; returns at once, engine threads go on. */
     public void stream(Prepared p, HttpServerResponse response) {
         ChatCompletionChunks chunks = new ChatCompletionChunks(p.id(), p.created(), model.name());
         response.setStatusCode(200)
@@ -113,11 +114,12 @@ public final class ChatCompletionService {
                 .putHeader("Content-Type", "text/event-stream; charset=utf-8")
                 .putHeader("Cache-Control", "no-cache")
                 .setChunked(true);
+        SseWriter out = new SseWriter(response, Vertx.currentContext());
         StringBuilder roles = new StringBuilder();
         for (int i = 0; i < p.n(); i++) {
             roles.append(chunks.role(i));
         }
-        response.write(roles.toString());
+        out.write(roles.toString());
         // only tagged requests keep their text: scoring needs it, the stream itself does not
         StringBuilder[] texts = p.tag() == null ? null : newTexts(p.n());
         run(p, response, new ChoiceSink() {
@@ -126,7 +128,7 @@ public final class ChatCompletionService {
                 if (texts != null) {
                     texts[index].append(text);
                 }
-                write(response, chunks.content(index, text));
+                out.write(chunks.content(index, text));
             }
 
             @Override
@@ -134,26 +136,21 @@ public final class ChatCompletionService {
                 if (texts != null) {
                     texts[index].append(text);
                 }
-                write(response, chunks.finish(index, text, decoder.finishReason(), decoder.stopReason()));
+                out.write(chunks.finish(index, text, decoder.finishReason(), decoder.stopReason()));
             }
 
             @Override
             public void allFinished(int completionTokens) {
                 notifyListener(p, texts);
-                String tail = p.request().includeUsage()
+                out.end(p.request().includeUsage()
                         ? chunks.usage(p.prompt().tokens().length, completionTokens) + ChatCompletionChunks.DONE
-                        : ChatCompletionChunks.DONE;
-                if (!response.closed()) {
-                    response.end(tail);
-                }
+                        : ChatCompletionChunks.DONE);
             }
 
             @Override
             public void failed(Throwable failure) {
-                if (!response.closed()) {
-                    response.end(ChatCompletionChunks.error(json(OpenAiErrors.body(OpenAiErrors.toApi(failure))))
-                            + ChatCompletionChunks.DONE);
-                }
+                out.end(ChatCompletionChunks.error(json(OpenAiErrors.body(OpenAiErrors.toApi(failure))))
+                        + ChatCompletionChunks.DONE);
             }
         });
     }
@@ -358,12 +355,6 @@ public final class ChatCompletionService {
             return mapper.writeValueAsString(body);
         } catch (IOException e) {
             throw new IllegalStateException(e);
-        }
-    }
-
-    private static void write(HttpServerResponse response, String chunk) {
-        if (!response.closed() && !response.ended()) {
-            response.write(chunk);
         }
     }
 }
