@@ -3,12 +3,11 @@ package dev.evalgate.engine.synthetic;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
@@ -25,8 +24,8 @@ import io.smallrye.mutiny.subscription.MultiEmitter;
  * tokens at a fixed rate (or as fast as possible), honouring the token budget. Never the default.
  *
  * <p>Threading: paced streams are driven by one scheduler thread ({@code synthetic-clock}) that emits one token per
- * stream per tick, so thousands of slow streams cost no thread each; unpaced streams run on
- * {@code synthetic-stream-N} threads in a tight loop.
+ * stream per tick, so thousands of slow streams cost no thread each; unpaced streams are stepped together by one
+ * {@code synthetic-batch} thread, one token per stream per step, as a batching engine's decode loop does.
  */
 public final class SyntheticEngine implements InferenceEngine {
 
@@ -37,7 +36,8 @@ public final class SyntheticEngine implements InferenceEngine {
     private final Function<String, int[]> encode;
     private final Function<int[], String> decode;
     private final ScheduledExecutorService clock;
-    private final ExecutorService fast;
+    private final Thread loop;
+    private final LinkedBlockingQueue<FastStream> batch = new LinkedBlockingQueue<>();
 
     /**
      * @param cycle the vocabulary ids every stream emits, in order, from a prompt-dependent start
@@ -58,8 +58,8 @@ public final class SyntheticEngine implements InferenceEngine {
         this.encode = encode;
         this.decode = decode;
         this.clock = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "synthetic-clock"));
-        AtomicInteger n = new AtomicInteger();
-        this.fast = Executors.newCachedThreadPool(r -> daemon(r, "synthetic-stream-" + n.incrementAndGet()));
+        this.loop = daemon(this::batchLoop, "synthetic-batch");
+        loop.start();
     }
 
     private static Thread daemon(Runnable r, String name) {
@@ -127,18 +127,58 @@ public final class SyntheticEngine implements InferenceEngine {
         int start = Math.floorMod(Arrays.hashCode(request.promptTokens()), pieces.length);
         return Multi.createFrom().emitter(emitter -> {
             if (intervalNanos == 0) {
-                AtomicBoolean cancelled = new AtomicBoolean();
-                emitter.onTermination(() -> cancelled.set(true));
-                fast.execute(() -> {
-                    for (int i = 0; i < budget && !cancelled.get(); i++) {
-                        emitter.emit(GenerationStep.text(pieces[(start + i) % pieces.length]));
-                    }
-                    emitter.complete();
-                });
+                FastStream stream = new FastStream(emitter, start, budget);
+                emitter.onTermination(() -> stream.cancelled = true);
+                batch.add(stream);
             } else {
                 paced(emitter, start, budget);
             }
         });
+    }
+
+    /** One unpaced stream, stepped by the batch loop. */
+    private static final class FastStream {
+        final MultiEmitter<? super GenerationStep> emitter;
+        final int start;
+        final int budget;
+        int emitted;
+        volatile boolean cancelled;
+
+        FastStream(MultiEmitter<? super GenerationStep> emitter, int start, int budget) {
+            this.emitter = emitter;
+            this.start = start;
+            this.budget = budget;
+        }
+    }
+
+    /**
+     * Like a batching engine's decode loop: each step emits one token for every active stream, on one thread, until
+     * none is left; then it waits for the next stream.
+     */
+    private void batchLoop() {
+        List<FastStream> active = new ArrayList<>();
+        try {
+            while (!Thread.currentThread().isInterrupted()) {
+                if (active.isEmpty()) {
+                    active.add(batch.take());
+                }
+                batch.drainTo(active);
+                for (java.util.Iterator<FastStream> it = active.iterator(); it.hasNext();) {
+                    FastStream s = it.next();
+                    if (s.cancelled) {
+                        it.remove();
+                        continue;
+                    }
+                    s.emitter.emit(GenerationStep.text(pieces[(s.start + s.emitted) % pieces.length]));
+                    if (++s.emitted >= s.budget) {
+                        s.emitter.complete();
+                        it.remove();
+                    }
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private void paced(MultiEmitter<? super GenerationStep> emitter, int start, int budget) {
@@ -165,6 +205,6 @@ public final class SyntheticEngine implements InferenceEngine {
 
     public void close() {
         clock.shutdownNow();
-        fast.shutdownNow();
+        loop.interrupt();
     }
 }
