@@ -1,0 +1,416 @@
+package dev.evalgate.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * Turns the {@code RESULT} lines of one bench/run into the printed table, the PASS/FAIL lines for the project's
+ * targets, and {@code bench/results/latest.json}.
+ *
+ * <p>Usage: {@code BenchReport --results results.jsonl --out latest.json [--jvm-flags ... --git ...]}.
+ */
+public final class BenchReport {
+
+    /** The project's targets; the benchmark only measures, these say what the numbers are held against. */
+    static final double MIN_RATIO_AT_64 = 0.8;
+    static final double MAX_ADDED_TTFT_P50_MS_AT_64 = 1.0;
+    static final double MAX_ADDED_TTFT_P99_MS_AT_64 = 5.0;
+    static final int HOLD_TARGET_STREAMS = 5000;
+    static final double MAX_HEAP_BYTES_AT_5000 = 1024.0 * 1024 * 1024;
+
+    private BenchReport() {
+    }
+
+    public static void main(String[] argv) throws IOException {
+        Map<String, String> args = BenchArgs.parse(argv, 0);
+        List<JsonObject> lines = new ArrayList<>();
+        for (String line : Files.readAllLines(Path.of(BenchArgs.required(args, "results")))) {
+            if (line.startsWith("RESULT ")) {
+                lines.add(new JsonObject(line.substring("RESULT ".length())));
+            }
+        }
+        JsonObject report = build(lines, args);
+        Path out = Path.of(BenchArgs.required(args, "out"));
+        Files.createDirectories(out.toAbsolutePath().getParent());
+        Files.writeString(out, report.encodePrettily() + "\n");
+        System.out.print(render(report));
+    }
+
+    static JsonObject build(List<JsonObject> lines, Map<String, String> args) {
+        Map<Integer, JsonObject> evalgate = new TreeMap<>();
+        Map<Integer, JsonObject> baseline = new TreeMap<>();
+        JsonArray memory = new JsonArray();
+        JsonObject captures = new JsonObject();
+        JsonArray warmups = new JsonArray();
+        for (JsonObject r : lines) {
+            switch (r.getString("mode")) {
+                case "throughput" -> ("baseline".equals(r.getString("target")) ? baseline : evalgate)
+                        .put(r.getInteger("concurrency"), r);
+                case "hold" -> memory.add(memoryRow(r));
+                case "capture" -> captures.put(r.getString("target"), r);
+                case "warmup" -> warmups.add(r);
+                default -> {
+                }
+            }
+        }
+        JsonArray throughput = new JsonArray();
+        for (Integer c : union(evalgate, baseline)) {
+            JsonObject e = evalgate.get(c);
+            JsonObject b = baseline.get(c);
+            JsonObject row = new JsonObject().put("concurrency", c).put("evalgate", e).put("baseline", b);
+            if (e != null && b != null) {
+                double bt = b.getDouble("tokens_per_second");
+                row.put("ratio", bt == 0 ? null : e.getDouble("tokens_per_second") / bt);
+                row.put("ratio_by_round", roundRatios(e, b));
+                row.put("added_ttft_p50_ms_by_round", roundDifferences(e, b, "ttft_p50_ms_by_round"));
+                row.put("added_ttft_p50_ms", diff(e, b, "ttft_p50_ms"));
+                row.put("added_ttft_p99_ms", diff(e, b, "ttft_p99_ms"));
+            }
+            throughput.add(row);
+        }
+        JsonObject report = new JsonObject()
+                .put("date", Instant.now().toString())
+                .put("machine", machine())
+                .put("config", config(args))
+                .put("stream_captures", captures)
+                .put("throughput", throughput)
+                .put("memory", memory)
+                .put("warmup", warmups);
+        report.put("targets", targets(report));
+        report.put("problems", problems(report));
+        return report;
+    }
+
+    private static List<Integer> union(Map<Integer, JsonObject> a, Map<Integer, JsonObject> b) {
+        TreeMap<Integer, Boolean> all = new TreeMap<>();
+        a.keySet().forEach(k -> all.put(k, true));
+        b.keySet().forEach(k -> all.put(k, true));
+        return new ArrayList<>(all.keySet());
+    }
+
+    /** Round i of the gateway against round i of the baseline: their spread shows how noisy the machine was. */
+    private static JsonArray roundRatios(JsonObject e, JsonObject b) {
+        JsonArray er = e.getJsonArray("tokens_per_second_by_round", new JsonArray());
+        JsonArray br = b.getJsonArray("tokens_per_second_by_round", new JsonArray());
+        JsonArray out = new JsonArray();
+        for (int i = 0; i < Math.min(er.size(), br.size()); i++) {
+            double bt = br.getLong(i);
+            out.add(bt == 0 ? null : Math.round(er.getLong(i) / bt * 1000) / 1000.0);
+        }
+        return out;
+    }
+
+    private static JsonArray roundDifferences(JsonObject e, JsonObject b, String key) {
+        JsonArray er = e.getJsonArray(key, new JsonArray());
+        JsonArray br = b.getJsonArray(key, new JsonArray());
+        JsonArray out = new JsonArray();
+        for (int i = 0; i < Math.min(er.size(), br.size()); i++) {
+            Double x = er.getDouble(i);
+            Double y = br.getDouble(i);
+            out.add(x == null || y == null ? null : Math.round((x - y) * 1000) / 1000.0);
+        }
+        return out;
+    }
+
+    private static Double diff(JsonObject e, JsonObject b, String key) {
+        Double x = e.getDouble(key);
+        Double y = b.getDouble(key);
+        return x == null || y == null || x.isNaN() || y.isNaN() ? null : x - y;
+    }
+
+    private static JsonObject memoryRow(JsonObject r) {
+        return new JsonObject()
+                .put("streams", r.getInteger("streams"))
+                .put("streams_held", r.getInteger("streams_held"))
+                .put("streams_failed", r.getInteger("streams_failed"))
+                .put("heap_per_stream_kib", r.getDouble("heap_per_stream_bytes") / 1024)
+                .put("rss_per_stream_kib", r.getDouble("rss_per_stream_bytes") / 1024)
+                .put("loaded_heap_mib", r.getLong("loaded_heap_bytes") / 1048576.0)
+                .put("idle_heap_mib", r.getLong("idle_heap_bytes") / 1048576.0)
+                .put("loaded_rss_mib", r.getLong("loaded_rss_bytes") / 1048576.0)
+                .put("idle_rss_mib", r.getLong("idle_rss_bytes") / 1048576.0)
+                .put("after_close_heap_mib", r.getLong("after_close_heap_bytes") / 1048576.0)
+                .put("open_seconds", r.getDouble("open_seconds"))
+                .put("raw", r);
+    }
+
+    private static JsonObject machine() {
+        JsonObject m = new JsonObject()
+                .put("cores", Runtime.getRuntime().availableProcessors())
+                .put("jvm", System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"))
+                .put("os", System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
+                        + System.getProperty("os.arch"));
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+                if (line.startsWith("model name")) {
+                    m.put("cpu", line.substring(line.indexOf(':') + 1).trim());
+                    break;
+                }
+            }
+            for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
+                if (line.startsWith("MemTotal:")) {
+                    long kib = Long.parseLong(line.replaceAll("\\D", ""));
+                    m.put("memory_gib", Math.round(kib / 1048576.0 * 10) / 10.0);
+                    break;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // machine details are nice to have; a report without them is still a report
+        }
+        return m;
+    }
+
+    private static JsonObject config(Map<String, String> args) {
+        JsonObject c = new JsonObject();
+        args.forEach((k, v) -> {
+            if (!k.equals("results") && !k.equals("out")) {
+                c.put(k, v);
+            }
+        });
+        return c;
+    }
+
+    private static JsonArray targets(JsonObject report) {
+        JsonArray out = new JsonArray();
+        JsonObject at64 = row(report.getJsonArray("throughput"), 64);
+        if (at64 != null && at64.getValue("ratio") != null) {
+            boolean clean = clean(at64.getJsonObject("evalgate")) && clean(at64.getJsonObject("baseline"));
+            double ratio = at64.getDouble("ratio");
+            boolean met = ratio >= MIN_RATIO_AT_64;
+            out.add(target("tokens/s at 64 streams >= 0.8 x baseline", fmt(ratio, 3) + " x"
+                    + agreement(at64.getJsonArray("ratio_by_round"), met, x -> x >= MIN_RATIO_AT_64), met, clean));
+            Double p50 = at64.getDouble("added_ttft_p50_ms");
+            Double p99 = at64.getDouble("added_ttft_p99_ms");
+            if (p50 != null) {
+                boolean fast = p50 < MAX_ADDED_TTFT_P50_MS_AT_64;
+                out.add(target("gateway-added TTFT p50 at 64 streams < 1 ms", fmt(p50, 3) + " ms"
+                        + agreement(at64.getJsonArray("added_ttft_p50_ms_by_round"), fast,
+                                x -> x < MAX_ADDED_TTFT_P50_MS_AT_64), fast, clean));
+            }
+            if (p99 != null) {
+                out.add(target("gateway-added TTFT p99 at 64 streams < 5 ms", fmt(p99, 3) + " ms",
+                        p99 < MAX_ADDED_TTFT_P99_MS_AT_64, clean));
+            }
+        }
+        for (Object o : report.getJsonArray("memory")) {
+            JsonObject m = (JsonObject) o;
+            if (m.getInteger("streams") == HOLD_TARGET_STREAMS) {
+                boolean allHeld = m.getInteger("streams_held") == HOLD_TARGET_STREAMS && m.getInteger("streams_failed") == 0;
+                double heap = m.getJsonObject("raw").getLong("loaded_heap_bytes");
+                out.add(target("5000 concurrent streams held with < 1 GiB heap",
+                        m.getInteger("streams_held") + " held, " + fmt(heap / 1048576.0, 1) + " MiB heap",
+                        heap < MAX_HEAP_BYTES_AT_5000, allHeld));
+            }
+        }
+        return out;
+    }
+
+    /** How many rounds, taken alone, give the same verdict: on a noisy machine a verdict few rounds share is luck. */
+    private static String agreement(JsonArray byRound, boolean verdict, java.util.function.DoublePredicate passes) {
+        if (byRound == null || byRound.size() < 2) {
+            return "";
+        }
+        int agree = 0, n = 0;
+        for (Object o : byRound) {
+            if (o instanceof Number x) {
+                n++;
+                if (passes.test(x.doubleValue()) == verdict) {
+                    agree++;
+                }
+            }
+        }
+        return n == 0 ? "" : " (" + agree + " of " + n + " rounds alone agree)";
+    }
+
+    private static JsonObject target(String name, String value, boolean met, boolean clean) {
+        return new JsonObject().put("target", name).put("value", value).put("pass", met && clean)
+                .put("measurement_clean", clean);
+    }
+
+    /** A measurement with errors or unfinished streams does not count as a pass, whatever its numbers. */
+    private static boolean clean(JsonObject point) {
+        return point != null && point.getLong("errors") == 0 && point.getLong("streams_incomplete") == 0;
+    }
+
+    private static JsonObject row(JsonArray rows, int concurrency) {
+        for (Object o : rows) {
+            JsonObject r = (JsonObject) o;
+            if (r.getInteger("concurrency") == concurrency) {
+                return r;
+            }
+        }
+        return null;
+    }
+
+    private static JsonArray problems(JsonObject report) {
+        JsonArray out = new JsonArray();
+        for (Object o : report.getJsonArray("throughput")) {
+            JsonObject row = (JsonObject) o;
+            for (String side : List.of("evalgate", "baseline")) {
+                JsonObject p = row.getJsonObject(side);
+                if (p == null) {
+                    out.add(side + " at " + row.getInteger("concurrency") + " streams: not measured");
+                    continue;
+                }
+                String where = side + " at " + p.getInteger("concurrency") + " streams: ";
+                if (p.getLong("errors") > 0) {
+                    out.add(where + p.getLong("errors") + " failed requests (first: " + p.getString("first_error") + ")");
+                }
+                if (p.getLong("streams_incomplete") > 0) {
+                    out.add(where + p.getLong("streams_incomplete") + " streams without [DONE] (first: "
+                            + p.getString("first_error") + ")");
+                }
+                if (p.getLong("streams_miscounted") > 0) {
+                    out.add(where + p.getLong("streams_miscounted") + " complete streams with a content-event count"
+                            + " other than max_tokens");
+                }
+                Double other = p.getDouble("other_cpu_cores");
+                if (other != null && other > 0.25) {
+                    out.add(where + "other processes used " + fmt(other, 2)
+                            + " cores during the window; the figures are skewed");
+                }
+            }
+        }
+        for (Object o : report.getJsonArray("memory")) {
+            JsonObject m = (JsonObject) o;
+            if (m.getInteger("streams_held") < m.getInteger("streams") || m.getInteger("streams_failed") > 0) {
+                out.add("memory at " + m.getInteger("streams") + " streams: " + m.getInteger("streams_held")
+                        + " streaming at the measurement, " + m.getInteger("streams_failed") + " failed (first: "
+                        + m.getJsonObject("raw").getString("first_error") + ")");
+            }
+        }
+        JsonObject caps = report.getJsonObject("stream_captures");
+        if (caps.containsKey("evalgate") && caps.containsKey("baseline")) {
+            long eb = caps.getJsonObject("evalgate").getLong("stream_bytes");
+            long bb = caps.getJsonObject("baseline").getLong("stream_bytes");
+            if (eb != bb) {
+                out.add("the baseline's stream is " + bb + " bytes, the gateway's " + eb + ": not the same stream");
+            }
+        }
+        return out;
+    }
+
+    static String render(JsonObject report) {
+        StringBuilder sb = new StringBuilder();
+        JsonObject machine = report.getJsonObject("machine");
+        JsonObject config = report.getJsonObject("config");
+        sb.append(String.format(Locale.ROOT, "%nevalgate streaming benchmark  %s  %s cores  %s  %s%n",
+                report.getString("date"), machine.getValue("cores"), machine.getString("jvm"),
+                config.getString("jvm-flags", "")));
+        sb.append(String.format(Locale.ROOT, "gateway %s%s%n", config.getString("git", "?"),
+                "none".equals(config.getString("gateway-patch", "none")) ? ""
+                        : " with " + config.getString("gateway-patch") + " applied"));
+        sb.append(String.format(Locale.ROOT, "streaming: synthetic engine as fast as possible, %s tokens per stream, %s s"
+                + " measured per point in %s rounds alternating gateway and baseline%n", config.getString("max-tokens", "?"),
+                config.getString("seconds", "?"), config.getString("rounds", "?")));
+        sb.append(String.format(Locale.ROOT, "added = evalgate TTFT - baseline TTFT; negative when the baseline, which"
+                + " writes each stream whole, made new requests wait longer%n%n"));
+        sb.append(String.format(Locale.ROOT, "%7s | %14s | %14s | %6s | %19s | %19s | %10s | %10s | %s%n",
+                "streams", "evalgate tok/s", "baseline tok/s", "ratio", "TTFT p50 ms eg/base", "TTFT p99 ms eg/base",
+                "added p50", "added p99", "errors eg/base"));
+        for (Object o : report.getJsonArray("throughput")) {
+            JsonObject r = (JsonObject) o;
+            JsonObject e = r.getJsonObject("evalgate");
+            JsonObject b = r.getJsonObject("baseline");
+            sb.append(String.format(Locale.ROOT, "%7d | %14s | %14s | %6s | %19s | %19s | %10s | %10s | %s%n",
+                    r.getInteger("concurrency"),
+                    e == null ? "-" : fmt(e.getDouble("tokens_per_second"), 0),
+                    b == null ? "-" : fmt(b.getDouble("tokens_per_second"), 0),
+                    fmt(r.getDouble("ratio"), 3),
+                    pair(e, b, "ttft_p50_ms"), pair(e, b, "ttft_p99_ms"),
+                    fmt(r.getDouble("added_ttft_p50_ms"), 3), fmt(r.getDouble("added_ttft_p99_ms"), 3),
+                    failures(e) + " / " + failures(b)));
+        }
+        sb.append(String.format(Locale.ROOT, "%nspread over the rounds (each gateway window against the baseline window"
+                + " next to it): median [min, max]%n"));
+        sb.append(String.format(Locale.ROOT, "%7s | %26s | %34s%n", "streams", "ratio", "added TTFT p50 ms"));
+        for (Object o : report.getJsonArray("throughput")) {
+            JsonObject r = (JsonObject) o;
+            sb.append(String.format(Locale.ROOT, "%7d | %26s | %34s%n", r.getInteger("concurrency"),
+                    spread(r.getJsonArray("ratio_by_round"), 3), spread(r.getJsonArray("added_ttft_p50_ms_by_round"), 3)));
+        }
+        sb.append(String.format(Locale.ROOT, "%ncpu during the measured windows (cores busy: server / client / other):%n"));
+        for (Object o : report.getJsonArray("throughput")) {
+            JsonObject r = (JsonObject) o;
+            for (String side : List.of("evalgate", "baseline")) {
+                JsonObject p = r.getJsonObject(side);
+                if (p != null) {
+                    sb.append(String.format(Locale.ROOT, "%7d %-8s  %s / %s / %s   server %s us CPU per token%n",
+                            r.getInteger("concurrency"), side, fmt(p.getDouble("server_cpu_cores"), 2),
+                            fmt(p.getDouble("client_cpu_cores"), 2), fmt(p.getDouble("other_cpu_cores"), 2),
+                            fmt(p.getDouble("server_cpu_us_per_token"), 2)));
+                }
+            }
+        }
+        JsonArray memory = report.getJsonArray("memory");
+        if (!memory.isEmpty()) {
+            sb.append(String.format(Locale.ROOT, "%nmemory per open stream: gateway, synthetic engine at %s token/s per"
+                    + " stream, heap after full GC%n%n", config.getString("hold-rate", "?")));
+            sb.append(String.format(Locale.ROOT, "%7s | %6s | %15s | %14s | %15s | %14s | %s%n", "streams", "held",
+                    "heap/stream KiB", "RSS/stream KiB", "total heap MiB", "idle heap MiB", "heap after close MiB"));
+            for (Object o : memory) {
+                JsonObject m = (JsonObject) o;
+                sb.append(String.format(Locale.ROOT, "%7d | %6d | %15s | %14s | %15s | %14s | %s%n",
+                        m.getInteger("streams"), m.getInteger("streams_held"), fmt(m.getDouble("heap_per_stream_kib"), 2),
+                        fmt(m.getDouble("rss_per_stream_kib"), 2), fmt(m.getDouble("loaded_heap_mib"), 1),
+                        fmt(m.getDouble("idle_heap_mib"), 1), fmt(m.getDouble("after_close_heap_mib"), 1)));
+            }
+        }
+        sb.append(String.format(Locale.ROOT, "%ntargets:%n"));
+        for (Object o : report.getJsonArray("targets")) {
+            JsonObject t = (JsonObject) o;
+            sb.append(String.format(Locale.ROOT, "%s  %s: %s%s%n", t.getBoolean("pass") ? "PASS" : "FAIL",
+                    t.getString("target"), t.getString("value"),
+                    t.getBoolean("measurement_clean") ? "" : " (measurement had errors or incomplete streams)"));
+        }
+        JsonArray problems = report.getJsonArray("problems");
+        if (!problems.isEmpty()) {
+            sb.append(String.format(Locale.ROOT, "%nproblems:%n"));
+            problems.forEach(p -> sb.append("  - ").append(p).append('\n'));
+        }
+        return sb.toString();
+    }
+
+    private static String spread(JsonArray values, int decimals) {
+        List<Double> v = new ArrayList<>();
+        if (values != null) {
+            for (Object o : values) {
+                if (o instanceof Number n) {
+                    v.add(n.doubleValue());
+                }
+            }
+        }
+        if (v.isEmpty()) {
+            return "-";
+        }
+        v.sort(Double::compare);
+        int n = v.size();
+        double median = n % 2 == 1 ? v.get(n / 2) : (v.get(n / 2 - 1) + v.get(n / 2)) / 2;
+        return fmt(median, decimals) + " [" + fmt(v.get(0), decimals) + ", " + fmt(v.get(n - 1), decimals) + "]";
+    }
+
+    private static String pair(JsonObject e, JsonObject b, String key) {
+        return fmt(e == null ? null : e.getDouble(key), 3) + " / " + fmt(b == null ? null : b.getDouble(key), 3);
+    }
+
+    private static String failures(JsonObject p) {
+        return p == null ? "-" : Long.toString(p.getLong("errors") + p.getLong("streams_incomplete"));
+    }
+
+    static String fmt(Double v, int decimals) {
+        if (v == null || v.isNaN()) {
+            return "-";
+        }
+        return String.format(Locale.ROOT, "%." + decimals + "f", v);
+    }
+}

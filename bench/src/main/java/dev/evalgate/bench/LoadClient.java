@@ -1,0 +1,274 @@
+package dev.evalgate.bench;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * The benchmark's load generator, a JVM of its own so its work is not billed to the server under test. HTTP/1.1, one
+ * keep-alive connection per stream, SSE parsed incrementally. Every mode prints one {@code RESULT <json>} line per
+ * measurement on stdout; progress goes to stderr. Traffic goes to 127.0.0.1 only, and every loop has a deadline.
+ *
+ * <ul>
+ * <li>{@code capture --port P --max-tokens N --out FILE}: one stream, its content pieces saved for the baseline.</li>
+ * <li>{@code throughput --targets NAME:PORT:PID,... --concurrency 1,64,512 --max-tokens N --seconds S --rounds R
+ * --warmup-seconds W --jit-warmup-seconds J}: back-to-back streams per concurrency level, the targets taking turns
+ * in R rounds of S/R measured seconds, each after W seconds of unmeasured ramp.</li>
+ * <li>{@code hold --port P --pid PID --streams N --max-tokens M}: N slow streams held open; the server's memory
+ * after a full GC, idle and loaded.</li>
+ * </ul>
+ */
+public final class LoadClient {
+
+    /** The one prompt every request sends: the synthetic engine's text depends on it, and the baseline replays it. */
+    static final String PROMPT = "Write a short story about a lighthouse keeper.";
+
+    private LoadClient() {
+    }
+
+    public static void main(String[] argv) throws Exception {
+        if (argv.length == 0) {
+            throw new IllegalArgumentException("usage: LoadClient capture|throughput|hold --name value ...");
+        }
+        Map<String, String> args = BenchArgs.parse(argv, 1);
+        int loops = BenchArgs.intArg(args, "event-loops", Runtime.getRuntime().availableProcessors());
+        Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(loops));
+        try {
+            switch (argv[0]) {
+                case "capture" -> capture(vertx, args);
+                case "throughput" -> throughput(vertx, args, loops);
+                case "hold" -> hold(vertx, args, loops);
+                default -> throw new IllegalArgumentException("unknown mode " + argv[0]);
+            }
+        } finally {
+            vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    static Buffer requestBody(int maxTokens) {
+        JsonObject body = new JsonObject()
+                .put("messages", new JsonArray().add(new JsonObject().put("role", "user").put("content", PROMPT)))
+                .put("stream", true)
+                .put("max_tokens", maxTokens);
+        return body.toBuffer();
+    }
+
+    /** Records one stream's content pieces and its size in bytes, for the baseline to replay. */
+    private static void capture(Vertx vertx, Map<String, String> args) throws Exception {
+        int port = BenchArgs.intArg(args, "port", 8080);
+        int maxTokens = BenchArgs.intArg(args, "max-tokens", 256);
+        HttpClient client = vertx.createHttpClient(StreamLoadVerticle.clientOptions(port));
+        Buffer whole = client.request(new RequestOptions().setMethod(HttpMethod.POST).setURI(StreamLoadVerticle.PATH)
+                        .putHeader("Content-Type", "application/json"))
+                .compose(req -> req.send(requestBody(maxTokens)))
+                .compose(resp -> resp.statusCode() == 200 ? resp.body()
+                        : Future.failedFuture("HTTP " + resp.statusCode()))
+                .toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        client.close();
+        String text = whole.toString(StandardCharsets.UTF_8);
+        JsonArray pieces = new JsonArray();
+        String model = null;
+        int contentEvents = 0;
+        int contentBytes = 0;
+        boolean done = false;
+        for (String event : text.split("\n\n")) {
+            if (!event.startsWith("data: ")) {
+                continue;
+            }
+            String data = event.substring("data: ".length());
+            if (data.equals("[DONE]")) {
+                done = true;
+                continue;
+            }
+            JsonObject chunk = new JsonObject(data);
+            model = chunk.getString("model", model);
+            JsonArray choices = chunk.getJsonArray("choices");
+            if (choices == null || choices.isEmpty()) {
+                continue;
+            }
+            JsonObject delta = choices.getJsonObject(0).getJsonObject("delta");
+            if (delta != null && delta.containsKey("content") && !delta.containsKey("role")) {
+                pieces.add(delta.getString("content"));
+                contentEvents++;
+                contentBytes += (event + "\n\n").getBytes(StandardCharsets.UTF_8).length;
+            }
+        }
+        JsonObject out = new JsonObject()
+                .put("mode", "capture")
+                .put("target", args.getOrDefault("target", "unknown"))
+                .put("model", model)
+                .put("max_tokens", maxTokens)
+                .put("content_events", contentEvents)
+                .put("done", done)
+                .put("stream_bytes", whole.length())
+                .put("mean_content_event_bytes", contentEvents == 0 ? 0 : (double) contentBytes / contentEvents)
+                .put("pieces", pieces);
+        if (args.containsKey("out")) {
+            Files.writeString(Path.of(args.get("out")), out.encodePrettily());
+        }
+        out.remove("pieces");
+        System.out.println("RESULT " + out.encode());
+    }
+
+    /** {@code name:port:pid,name:port:pid}, or the single {@code --target --port --server-pid} form. */
+    static List<LoadWindow.Target> targets(Map<String, String> args) {
+        List<LoadWindow.Target> out = new ArrayList<>();
+        if (args.containsKey("targets")) {
+            for (String t : args.get("targets").split(",")) {
+                String[] f = t.split(":");
+                out.add(new LoadWindow.Target(f[0], Integer.parseInt(f[1]), f.length > 2 ? Long.parseLong(f[2]) : 0));
+            }
+        } else {
+            out.add(new LoadWindow.Target(BenchArgs.required(args, "target"), BenchArgs.intArg(args, "port", 8080),
+                    Long.parseLong(args.getOrDefault("server-pid", "0"))));
+        }
+        return out;
+    }
+
+    /**
+     * Back-to-back streams at each concurrency level. The measured time of a level is split into rounds, and in each
+     * round every target gets one window (order reversed every other round: A B, B A, A B...), so a drift in the
+     * machine's speed during the run lands on all targets alike.
+     */
+    private static void throughput(Vertx vertx, Map<String, String> args, int loops) throws Exception {
+        List<LoadWindow.Target> targets = targets(args);
+        int maxTokens = BenchArgs.intArg(args, "max-tokens", 256);
+        double ramp = BenchArgs.doubleArg(args, "warmup-seconds", 1.5);
+        double seconds = BenchArgs.doubleArg(args, "seconds", 12);
+        int rounds = BenchArgs.intArg(args, "rounds", 3);
+        double drain = BenchArgs.doubleArg(args, "drain-seconds", 30);
+        double jitWarmup = BenchArgs.doubleArg(args, "jit-warmup-seconds", 0);
+        Buffer body = requestBody(maxTokens);
+        if (jitWarmup > 0) {
+            // every JVM, the client's included, compiles the streaming path under load first; printed, not counted
+            for (LoadWindow.Target t : targets) {
+                System.err.printf("%s: JIT warm-up, 64 streams for %.0f s%n", t.name(), jitWarmup);
+                LoadWindow w = LoadWindow.run(vertx, t, body, maxTokens, 64, loops, 0, jitWarmup, drain);
+                System.out.println("RESULT " + LoadWindow.merge("warmup", t, 64, maxTokens, List.of(w)).encode());
+            }
+        }
+        for (String level : BenchArgs.required(args, "concurrency").split(",")) {
+            int concurrency = Integer.parseInt(level.trim());
+            Map<LoadWindow.Target, List<LoadWindow>> windows = new LinkedHashMap<>();
+            targets.forEach(t -> windows.put(t, new ArrayList<>()));
+            for (int round = 0; round < rounds; round++) {
+                List<LoadWindow.Target> order = new ArrayList<>(targets);
+                if (round % 2 == 1) {
+                    Collections.reverse(order);
+                }
+                for (LoadWindow.Target t : order) {
+                    System.err.printf("%s: %d streams, round %d/%d: %.1f s ramp + %.1f s measured%n", t.name(),
+                            concurrency, round + 1, rounds, ramp, seconds / rounds);
+                    windows.get(t).add(LoadWindow.run(vertx, t, body, maxTokens, concurrency, loops, ramp,
+                            seconds / rounds, drain));
+                }
+            }
+            for (LoadWindow.Target t : targets) {
+                JsonObject r = LoadWindow.merge("throughput", t, concurrency, maxTokens, windows.get(t));
+                System.out.println("RESULT " + r.encode());
+            }
+        }
+    }
+
+    /** Holds N slow streams open and measures the server's memory idle and with all of them streaming. */
+    private static void hold(Vertx vertx, Map<String, String> args, int loops) throws Exception {
+        int port = BenchArgs.intArg(args, "port", 8080);
+        long pid = Long.parseLong(BenchArgs.required(args, "pid"));
+        int streams = BenchArgs.intArg(args, "streams", 512);
+        int maxTokens = BenchArgs.intArg(args, "max-tokens", 3000);
+        int openParallel = BenchArgs.intArg(args, "open-parallel", 256);
+        double firstTimeout = BenchArgs.doubleArg(args, "first-content-timeout-seconds", 120);
+
+        // warm the streaming path so its one-off class loading and caches are in the idle figure, not per stream
+        warmSlowStreams(vertx, port);
+        ProcessMemory idle = ProcessMemory.afterFullGc(pid);
+        System.err.printf("idle: heap %.1f MiB, RSS %.1f MiB; opening %d streams%n", idle.heapUsedBytes() / 1048576.0,
+                idle.rssBytes() / 1048576.0, streams);
+
+        AtomicInteger first = new AtomicInteger();
+        AtomicInteger failed = new AtomicInteger();
+        StringBuffer firstError = new StringBuffer();
+        Buffer body = requestBody(maxTokens);
+        List<String> deployments = new ArrayList<>();
+        long openStart = System.nanoTime();
+        for (int i = 0; i < Math.min(loops, streams); i++) {
+            int share = streams / loops + (i < streams % loops ? 1 : 0);
+            int parallel = Math.max(1, openParallel / loops);
+            deployments.add(await(vertx.deployVerticle(
+                    new HoldVerticle(port, body, share, parallel, first, failed, firstError), new DeploymentOptions()),
+                    30));
+        }
+        long deadline = openStart + (long) (firstTimeout * 1e9);
+        while (first.get() + failed.get() < streams && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        double openSeconds = (System.nanoTime() - openStart) / 1e9;
+        int held = first.get();
+        int failedAtMeasure = failed.get();
+        System.err.printf("%d of %d streams streaming after %.1f s (%d failed); measuring%n", held, streams,
+                openSeconds, failedAtMeasure);
+        ProcessMemory loaded = ProcessMemory.afterFullGc(pid);
+        // streams must still be alive after the measurement, or the figure describes fewer streams than claimed
+        int failedAfterMeasure = failed.get();
+
+        for (String id : deployments) {
+            await(vertx.undeploy(id), 60);
+        }
+        // the server notices the closed connections asynchronously; give it a moment before the leak check
+        Thread.sleep(3000);
+        ProcessMemory after = ProcessMemory.afterFullGc(pid);
+
+        long heapDelta = loaded.heapUsedBytes() - idle.heapUsedBytes();
+        long rssDelta = loaded.rssBytes() - idle.rssBytes();
+        JsonObject result = new JsonObject()
+                .put("mode", "hold")
+                .put("target", args.getOrDefault("target", "evalgate"))
+                .put("streams", streams)
+                .put("streams_held", held)
+                .put("streams_failed", failedAfterMeasure)
+                .put("open_seconds", openSeconds)
+                .put("idle_heap_bytes", idle.heapUsedBytes())
+                .put("idle_rss_bytes", idle.rssBytes())
+                .put("loaded_heap_bytes", loaded.heapUsedBytes())
+                .put("loaded_heap_committed_bytes", loaded.heapCommittedBytes())
+                .put("loaded_rss_bytes", loaded.rssBytes())
+                .put("after_close_heap_bytes", after.heapUsedBytes())
+                .put("heap_per_stream_bytes", (double) heapDelta / streams)
+                .put("rss_per_stream_bytes", (double) rssDelta / streams);
+        if (firstError.length() > 0) {
+            result.put("first_error", firstError.toString());
+        }
+        System.out.println("RESULT " + result.encode());
+    }
+
+    /** A few short slow streams run to completion before the idle measurement. */
+    private static void warmSlowStreams(Vertx vertx, int port) throws Exception {
+        LoadWindow.Target t = new LoadWindow.Target("warm-up", port, 0);
+        LoadWindow w = LoadWindow.run(vertx, t, requestBody(2), 2, 32, 1, 0, 1, 30);
+        if (w.errors() + w.incomplete() > 0) {
+            throw new IllegalStateException("warm-up streams failed: " + w.firstError());
+        }
+    }
+
+    private static <T> T await(Future<T> f, int seconds) throws Exception {
+        return f.toCompletionStage().toCompletableFuture().get(seconds, TimeUnit.SECONDS);
+    }
+}
