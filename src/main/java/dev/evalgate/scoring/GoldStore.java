@@ -89,19 +89,8 @@ public final class GoldStore {
     static List<GoldRow> parse(MeraTask task, String fileName, String content) {
         List<GoldRow> rows = new ArrayList<>();
         if (fileName.endsWith(".jsonl")) {
-            try (BufferedReader reader = new BufferedReader(new StringReader(content))) {
-                String line;
-                int n = 0;
-                while ((line = reader.readLine()) != null) {
-                    n++;
-                    if (line.isBlank()) {
-                        continue;
-                    }
-                    rows.add(row(task, fileName, n, readJson(fileName, n, line)));
-                }
-            } catch (IOException e) {
-                throw new GoldFormatException(fileName, 0, e.getMessage());
-            }
+            JsonLines.read(fileName, new BufferedReader(new StringReader(content)),
+                    (line, value) -> rows.add(row(task, fileName, line, value)));
             return rows;
         }
         JsonNode root = readJson(fileName, 1, content);

@@ -69,19 +69,7 @@ public final class OfflineScorer {
         RunScoreboard board = new RunScoreboard();
         String run = name.replaceFirst("\\.[^.]*$", "");
         try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            String line;
-            int n = 0;
-            while ((line = reader.readLine()) != null) {
-                n++;
-                if (line.isBlank()) {
-                    continue;
-                }
-                JsonNode p;
-                try {
-                    p = MAPPER.readTree(line);
-                } catch (IOException e) {
-                    throw new GoldFormatException(name, n, "not valid JSON");
-                }
+            JsonLines.read(name, reader, (n, p) -> {
                 if (!p.path("task").isTextual() || p.path("doc_id").isMissingNode() || p.path("doc_id").isNull()
                         || !p.path("output").isTextual()) {
                     throw new GoldFormatException(name, n, "expected {\"task\": str, \"doc_id\": id, \"output\": str}");
@@ -92,9 +80,7 @@ public final class OfflineScorer {
                 }
                 EvalTag tag = EvalTag.of(run, task, p.get("doc_id").asText());
                 board.record(scorer.score(tag, List.of(p.get("output").asText()), 0, null, null, null));
-            }
-        } catch (java.io.UncheckedIOException | java.nio.charset.MalformedInputException e) {
-            throw new GoldFormatException(name, 0, "not UTF-8 text");
+            });
         }
         return RunReport.build(run, board.run(run).orElse(Map.of()), scorer.gold(), scorer.catalogue());
     }
