@@ -10,6 +10,7 @@ import java.util.concurrent.ThreadLocalRandom;
 
 import io.vertx.core.AbstractVerticle;
 import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.buffer.Buffer;
@@ -32,6 +33,7 @@ public final class BaselineServer extends AbstractVerticle {
 
     private final String model;
     private final byte[][] pieces;
+    // 0: whole stream in one event-loop turn (the default, fastest); K > 0: yield after every K events, for trials
     private final int slice;
     private final int port;
 
@@ -67,7 +69,7 @@ public final class BaselineServer extends AbstractVerticle {
     }
 
     @Override
-    public void start(io.vertx.core.Promise<Void> started) {
+    public void start(Promise<Void> started) {
         vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(port).setTcpNoDelay(true))
                 .requestHandler(this::handle)
                 .listen()

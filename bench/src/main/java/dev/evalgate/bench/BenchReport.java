@@ -177,6 +177,15 @@ public final class BenchReport {
                 c.put(k, v);
             }
         });
+        // the patch file is usually somewhere temporary: keep what it changed with the figures it produced
+        String patch = args.get("gateway-patch");
+        if (patch != null && !patch.equals("none")) {
+            try {
+                c.put("gateway-patch-diff", Files.readString(Path.of(patch)));
+            } catch (IOException e) {
+                c.put("gateway-patch-diff", "unreadable: " + e.getMessage());
+            }
+        }
         return c;
     }
 
