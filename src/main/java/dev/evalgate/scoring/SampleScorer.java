@@ -16,6 +16,7 @@ public final class SampleScorer {
     private final GoldStore gold;
     private final CodeRunner code;
     private final String engine;
+    private final java.util.Set<String> warned = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     public SampleScorer(TaskCatalogue catalogue, GoldStore gold, CodeRunner code, String engine) {
         this.catalogue = catalogue;
@@ -36,7 +37,11 @@ public final class SampleScorer {
                 answer = task.get().extract(outputs, row, code);
                 score = RunReport.sampleScore(task.get(), row, answer);
             } catch (RuntimeException e) {
-                // code tasks need the row's function and tests; without them the sample is kept unscored
+                // e.g. a code task without its row's function and tests, or no sandbox on this host: the sample is
+                // kept unscored, and the operator is told once per task why
+                if (warned.add(taskName)) {
+                    LOG.warnf("%s samples cannot be scored: %s", taskName, e.getMessage());
+                }
                 LOG.debugf(e, "no answer for %s/%s", taskName, tag.docId());
             }
         }
