@@ -13,4 +13,23 @@ public interface CodeRunner {
      *         (all null when the program itself fails), or the string {@code "timed out"} when it was killed
      */
     JsonNode run(String function, String completion, String entryPoint, String tests);
+
+    /** A runner made on first use: most runs have no code task, and a sandbox checks its host when it is made. */
+    static CodeRunner lazy(java.util.function.Supplier<? extends CodeRunner> factory) {
+        return new CodeRunner() {
+            private CodeRunner runner;
+
+            @Override
+            public JsonNode run(String function, String completion, String entryPoint, String tests) {
+                CodeRunner r;
+                synchronized (this) {
+                    if (runner == null) {
+                        runner = factory.get();
+                    }
+                    r = runner;
+                }
+                return r.run(function, completion, entryPoint, tests);
+            }
+        };
+    }
 }

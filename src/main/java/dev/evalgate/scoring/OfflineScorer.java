@@ -51,7 +51,7 @@ public final class OfflineScorer {
             TaskCatalogue catalogue = TaskCatalogue.mera();
             GoldStore gold = GoldStore.load(catalogue, Path.of(options.get("--gold")));
             Map<String, Object> report = options.containsKey("--predictions")
-                    ? predictions(Path.of(options.get("--predictions")), new SampleScorer(catalogue, gold, lazy(code), "offline"))
+                    ? predictions(Path.of(options.get("--predictions")), new SampleScorer(catalogue, gold, CodeRunner.lazy(code), "offline"))
                     : submission(Path.of(options.get("--submission")), gold, catalogue);
             out.println(MAPPER.writeValueAsString(report));
             return 0;
@@ -113,19 +113,5 @@ public final class OfflineScorer {
             }
         }
         return null;
-    }
-
-    private static CodeRunner lazy(Supplier<CodeRunner> supplier) {
-        return new CodeRunner() {
-            private CodeRunner runner;
-
-            @Override
-            public synchronized JsonNode run(String function, String completion, String entryPoint, String tests) {
-                if (runner == null) {
-                    runner = supplier.get();
-                }
-                return runner.run(function, completion, entryPoint, tests);
-            }
-        };
     }
 }

@@ -5,7 +5,6 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 
 import org.jboss.logging.Logger;
 
@@ -20,8 +19,6 @@ public final class OnlineScorer implements AutoCloseable {
     private final SampleScorer scorer;
     private final RunScoreboard board;
     private final ThreadPoolExecutor executor;
-    private final AtomicLong dropped = new AtomicLong();
-    private final AtomicInteger pending = new AtomicInteger();
 
     public OnlineScorer(SampleScorer scorer, RunScoreboard board, int threads, int queueCapacity) {
         this.scorer = scorer;
@@ -32,36 +29,19 @@ public final class OnlineScorer implements AutoCloseable {
                     Thread t = new Thread(r, "evalgate-scoring-" + n.incrementAndGet());
                     t.setDaemon(true);
                     return t;
-                }, (r, pool) -> {
-                    pending.decrementAndGet();
-                    dropped.incrementAndGet();
-                    LOG.warn("scoring queue full: a sample was not scored");
-                });
+                }, (r, pool) -> LOG.warn("scoring queue full: a sample was not scored"));
     }
 
     /** Queues a finished completion for scoring and returns at once. */
     public void submit(EvalTag tag, List<String> outputs, double ttftMs, double totalMs, String model) {
         long now = System.currentTimeMillis();
-        pending.incrementAndGet();
         executor.execute(() -> {
             try {
                 board.record(scorer.score(tag, outputs, now, ttftMs, totalMs, model));
             } catch (RuntimeException e) {
                 LOG.errorf(e, "could not score %s/%s/%s", tag.run(), tag.task(), tag.docId());
-            } finally {
-                pending.decrementAndGet();
             }
         });
-    }
-
-    /** Samples queued or being scored. */
-    public int pending() {
-        return pending.get();
-    }
-
-    /** Samples not scored because the queue was full, since start. */
-    public long dropped() {
-        return dropped.get();
     }
 
     @Override

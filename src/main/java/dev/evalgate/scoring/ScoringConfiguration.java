@@ -43,25 +43,7 @@ public class ScoringConfiguration {
     @Produces
     @Singleton
     OnlineScorer onlineScorer(TaskCatalogue catalogue, GoldStore gold, RunScoreboard board, InferenceEngine engine) {
-        // the sandbox is made on first use: most runs have no code tasks
-        CodeRunner code = new CodeRunner() {
-            private volatile PythonCodeSandbox sandbox;
-
-            @Override
-            public com.fasterxml.jackson.databind.JsonNode run(String function, String completion, String entryPoint,
-                    String tests) {
-                PythonCodeSandbox s = sandbox;
-                if (s == null) {
-                    synchronized (this) {
-                        if (sandbox == null) {
-                            sandbox = new PythonCodeSandbox();
-                        }
-                        s = sandbox;
-                    }
-                }
-                return s.run(function, completion, entryPoint, tests);
-            }
-        };
+        CodeRunner code = CodeRunner.lazy(PythonCodeSandbox::new);
         return new OnlineScorer(new SampleScorer(catalogue, gold, code, engine.name()), board, 2, 100_000);
     }
 
