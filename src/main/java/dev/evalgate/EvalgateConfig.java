@@ -61,6 +61,22 @@ public interface EvalgateConfig {
         Optional<Path> dir();
     }
 
+    Store store();
+
+    /**
+     * Where runs and samples are kept: PostgreSQL when {@code quarkus.datasource.reactive.url} is set, else a journal
+     * file in the data dir.
+     */
+    interface Store {
+        /** Samples held in memory while PostgreSQL is unreachable; more than this spill to a journal in the data dir. */
+        @WithDefault("10000")
+        int bufferSize();
+
+        /** Most samples written to PostgreSQL in one statement. */
+        @WithDefault("500")
+        int batchSize();
+    }
+
     Auth auth();
 
     /** Who may use the admin endpoints. */

@@ -19,7 +19,9 @@ import dev.evalgate.generation.SamplingParams;
 import dev.evalgate.generation.SequenceDecoder;
 import dev.evalgate.prompt.PromptRenderer;
 import dev.evalgate.prompt.PromptRenderer.RenderedPrompt;
+import dev.evalgate.scoring.Completion;
 import dev.evalgate.scoring.EvalTag;
+import dev.evalgate.scoring.RequestSummary;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -50,7 +52,7 @@ public final class ChatCompletionService {
 
     /** Hears about every finished completion that belongs to a benchmark run; must return at once. */
     public interface CompletionListener {
-        void completed(EvalTag tag, List<String> outputs, double ttftMs, double totalMs, String model);
+        void completed(Completion completion);
     }
 
     /**
@@ -122,6 +124,7 @@ public final class ChatCompletionService {
         out.write(roles.toString());
         // only tagged requests keep their text: scoring needs it, the stream itself does not
         StringBuilder[] texts = p.tag() == null ? null : newTexts(p.n());
+        String[] finishReasons = new String[p.n()];
         run(p, response, new ChoiceSink() {
             @Override
             public void delta(int index, String text) {
@@ -136,12 +139,13 @@ public final class ChatCompletionService {
                 if (texts != null) {
                     texts[index].append(text);
                 }
+                finishReasons[index] = decoder.finishReason().wire();
                 out.write(chunks.finish(index, text, decoder.finishReason(), decoder.stopReason()));
             }
 
             @Override
             public void allFinished(int completionTokens) {
-                notifyListener(p, texts);
+                notifyListener(p, texts, finishReasons, completionTokens);
                 out.end(p.request().includeUsage()
                         ? chunks.usage(p.prompt().tokens().length, completionTokens) + ChatCompletionChunks.DONE
                         : ChatCompletionChunks.DONE);
@@ -160,6 +164,7 @@ public final class ChatCompletionService {
         response.putHeader(SYSTEM_PROMPT_HEADER, p.prompt().systemPrompt());
         StringBuilder[] texts = newTexts(p.n());
         SequenceDecoder[] decoders = new SequenceDecoder[p.n()];
+        String[] finishReasons = new String[p.n()];
         run(p, response, new ChoiceSink() {
             @Override
             public void delta(int index, String text) {
@@ -170,11 +175,12 @@ public final class ChatCompletionService {
             public void finished(int index, String text, SequenceDecoder decoder) {
                 texts[index].append(text);
                 decoders[index] = decoder;
+                finishReasons[index] = decoder.finishReason().wire();
             }
 
             @Override
             public void allFinished(int completionTokens) {
-                notifyListener(p, texts);
+                notifyListener(p, texts, finishReasons, completionTokens);
                 List<Object> choices = new ArrayList<>();
                 for (int i = 0; i < p.n(); i++) {
                     Map<String, Object> message = new LinkedHashMap<>();
@@ -226,7 +232,7 @@ public final class ChatCompletionService {
     }
 
     /** Hands a tagged completion to scoring; the first token time is approximated by the response start. */
-    private void notifyListener(Prepared p, StringBuilder[] texts) {
+    private void notifyListener(Prepared p, StringBuilder[] texts, String[] finishReasons, int completionTokens) {
         if (p.tag() == null || texts == null) {
             return;
         }
@@ -236,7 +242,9 @@ public final class ChatCompletionService {
         }
         double totalMs = (System.nanoTime() - p.receivedNanos()) / 1e6;
         double ttftMs = p.firstTokenNanos() == 0 ? totalMs : (p.firstTokenNanos() - p.receivedNanos()) / 1e6;
-        listener.completed(p.tag(), outputs, ttftMs, totalMs, model.name());
+        RequestSummary request = new RequestSummary(p.id(), p.prompt().tokens().length, completionTokens,
+                p.sampling().maxTokens(), p.sampling().temperature(), List.of(finishReasons));
+        listener.completed(new Completion(p.tag(), outputs, request, ttftMs, totalMs, model.name()));
     }
 
     /** The benchmark document a request belongs to: OpenAI {@code metadata} first, then the X-Eval-* headers. */

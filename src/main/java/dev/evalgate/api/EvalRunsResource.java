@@ -22,10 +22,10 @@ import dev.evalgate.ops.AdminAccess;
 import dev.evalgate.scoring.GoldFormatException;
 import dev.evalgate.scoring.GoldStore;
 import dev.evalgate.scoring.RunReport;
-import dev.evalgate.scoring.RunScoreboard;
 import dev.evalgate.scoring.SampleRecord;
 import dev.evalgate.scoring.SubmissionZip;
 import dev.evalgate.scoring.TaskCatalogue;
+import dev.evalgate.store.SampleStore;
 import io.vertx.core.http.HttpServerRequest;
 
 /**
@@ -36,13 +36,13 @@ import io.vertx.core.http.HttpServerRequest;
 @Produces(MediaType.APPLICATION_JSON)
 public class EvalRunsResource {
 
-    private final RunScoreboard board;
+    private final SampleStore store;
     private final GoldStore gold;
     private final TaskCatalogue catalogue;
     private final AdminAccess admin;
 
-    public EvalRunsResource(RunScoreboard board, GoldStore gold, TaskCatalogue catalogue, AdminAccess admin) {
-        this.board = board;
+    public EvalRunsResource(SampleStore store, GoldStore gold, TaskCatalogue catalogue, AdminAccess admin) {
+        this.store = store;
         this.gold = gold;
         this.catalogue = catalogue;
         this.admin = admin;
@@ -52,8 +52,8 @@ public class EvalRunsResource {
     @Path("/runs")
     public Map<String, Object> runs() {
         List<Object> data = new ArrayList<>();
-        for (String run : board.runs()) {
-            Map<String, Collection<SampleRecord>> tasks = board.run(run).orElse(Map.of());
+        for (String run : store.runs()) {
+            Map<String, Collection<SampleRecord>> tasks = store.run(run).orElse(Map.of());
             Map<String, Object> report = RunReport.build(run, tasks, gold, catalogue);
             Map<String, Object> item = new LinkedHashMap<>();
             item.put("run", run);
@@ -84,6 +84,7 @@ public class EvalRunsResource {
             for (SampleRecord s : samples) {
                 Map<String, Object> item = new LinkedHashMap<>();
                 item.put("task", s.task());
+                item.put("id", s.id());
                 item.put("doc_id", s.docId());
                 item.put("outputs", s.rawOutputs());
                 item.put("answer", s.answer());
@@ -92,6 +93,7 @@ public class EvalRunsResource {
                 item.put("total_ms", s.totalMs());
                 item.put("model", s.model());
                 item.put("engine", s.engine());
+                item.put("request", s.request());
                 if (showGold) {
                     item.put("gold", gold.row(s.task(), s.docId()).map(r -> r.outputs()).orElse(null));
                 }
@@ -125,15 +127,25 @@ public class EvalRunsResource {
         String trimmed = body == null ? "" : body.stripLeading();
         String fileName = task + (trimmed.startsWith("{\"data\"") || trimmed.startsWith("{ \"data\"") ? ".json" : ".jsonl");
         try {
-            int rows = gold.upload(task, fileName, body == null ? "" : body);
+            String content = body == null ? "" : body;
+            gold.check(task, fileName, content);
+            store.saveGold(task.toLowerCase(), fileName, content);
+            int rows = gold.upload(task, fileName, content);
             return Map.of("task", task.toLowerCase(), "rows", rows, "gold_available", gold.goldCount(task.toLowerCase()));
         } catch (GoldFormatException e) {
             throw ApiException.badRequest("body", e.getMessage());
         }
     }
 
+    /** The sample store: its mode, and in PostgreSQL mode whether the database answers and what waits for it. */
+    @GET
+    @Path("/store")
+    public Map<String, Object> store() {
+        return store.status();
+    }
+
     private Map<String, Collection<SampleRecord>> samples(String run) {
-        return board.run(run).orElseThrow(() -> new ApiException(404, "NotFoundError", "run",
+        return store.run(run).orElseThrow(() -> new ApiException(404, "NotFoundError", "run",
                 "The run `" + run + "` does not exist."));
     }
 }

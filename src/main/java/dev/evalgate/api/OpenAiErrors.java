@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.JsonMappingException;
 import dev.evalgate.engine.EngineException;
 import dev.evalgate.generation.InvalidParameterException;
 import dev.evalgate.prompt.ChatTemplateException;
+import dev.evalgate.store.StoreUnavailableException;
 
 /**
  * The one place where a failure becomes an HTTP status and the OpenAI error envelope
@@ -54,6 +55,10 @@ public final class OpenAiErrors {
         }
         if (t instanceof JsonProcessingException j) {
             return ApiException.badRequest(null, "The request body is not valid JSON: " + j.getOriginalMessage());
+        }
+        if (t instanceof StoreUnavailableException) {
+            return new ApiException(503, "ServiceUnavailableError", null, t.getMessage()
+                    + " (completions are still served; their samples are kept and written when it is back)");
         }
         if (t instanceof EngineException) {
             LOG.error("engine failure", t);

@@ -53,11 +53,20 @@ public final class GoldStore {
 
     /** Replaces the rows of one task with those parsed from {@code content} (JSONL or MERA's JSON). */
     public int upload(String taskName, String fileName, String content) {
-        MeraTask task = catalogue.task(taskName)
-                .orElseThrow(() -> new GoldFormatException(fileName, 0, "unknown MERA task `" + taskName + "`"));
+        MeraTask task = task(taskName, fileName);
         List<GoldRow> rows = parse(task, fileName, content);
         put(task.name(), rows);
         return rows.size();
+    }
+
+    /** Parses an upload without applying it; throws {@link GoldFormatException} on what it would reject. */
+    public void check(String taskName, String fileName, String content) {
+        parse(task(taskName, fileName), fileName, content);
+    }
+
+    private MeraTask task(String taskName, String fileName) {
+        return catalogue.task(taskName)
+                .orElseThrow(() -> new GoldFormatException(fileName, 0, "unknown MERA task `" + taskName + "`"));
     }
 
     private void put(String task, List<GoldRow> rows) {

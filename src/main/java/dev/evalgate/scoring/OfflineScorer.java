@@ -79,7 +79,7 @@ public final class OfflineScorer {
                     throw new GoldFormatException(name, n, "unknown MERA task `" + task + "`");
                 }
                 EvalTag tag = EvalTag.of(run, task, p.get("doc_id").asText());
-                board.record(scorer.score(tag, List.of(p.get("output").asText()), 0, null, null, null));
+                board.record(scorer.score(name + ":" + n, Completion.offline(tag, p.get("output").asText()), 0));
             });
         }
         return RunReport.build(run, board.run(run).orElse(Map.of()), scorer.gold(), scorer.catalogue());

@@ -1,28 +1,30 @@
 package dev.evalgate.scoring;
 
-import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 import org.jboss.logging.Logger;
 
 /**
  * Scores tagged completions after their last byte went out, on its own {@code evalgate-scoring-N} threads: a slow or
- * failing scorer (code tasks run programs) never slows or fails a response.
+ * failing scorer (code tasks run programs) never slows or fails a response. Scored samples go to the sink (the
+ * sample store), which must not block for long.
  */
 public final class OnlineScorer implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(OnlineScorer.class);
 
     private final SampleScorer scorer;
-    private final RunScoreboard board;
+    private final Consumer<SampleRecord> sink;
     private final ThreadPoolExecutor executor;
 
-    public OnlineScorer(SampleScorer scorer, RunScoreboard board, int threads, int queueCapacity) {
+    public OnlineScorer(SampleScorer scorer, Consumer<SampleRecord> sink, int threads, int queueCapacity) {
         this.scorer = scorer;
-        this.board = board;
+        this.sink = sink;
         AtomicInteger n = new AtomicInteger();
         this.executor = new ThreadPoolExecutor(threads, threads, 0, TimeUnit.SECONDS,
                 new ArrayBlockingQueue<>(queueCapacity), r -> {
@@ -33,19 +35,29 @@ public final class OnlineScorer implements AutoCloseable {
     }
 
     /** Queues a finished completion for scoring and returns at once. */
-    public void submit(EvalTag tag, List<String> outputs, double ttftMs, double totalMs, String model) {
+    public void submit(Completion completion) {
         long now = System.currentTimeMillis();
+        String id = UUID.randomUUID().toString();
         executor.execute(() -> {
             try {
-                board.record(scorer.score(tag, outputs, now, ttftMs, totalMs, model));
+                sink.accept(scorer.score(id, completion, now));
             } catch (RuntimeException e) {
+                EvalTag tag = completion.tag();
                 LOG.errorf(e, "could not score %s/%s/%s", tag.run(), tag.task(), tag.docId());
             }
         });
     }
 
+    /** Scores what is queued (for up to 30 s), then stops: at shutdown every finished completion reaches the sink. */
     @Override
     public void close() {
         executor.shutdown();
+        try {
+            if (!executor.awaitTermination(30, TimeUnit.SECONDS)) {
+                LOG.warnf("%d samples were still waiting to be scored at shutdown", executor.getQueue().size());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

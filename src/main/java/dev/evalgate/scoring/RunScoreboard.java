@@ -36,7 +36,7 @@ public final class RunScoreboard {
         generations.addAll((ArrayNode) added.answer().get(0));
         List<String> raw = new ArrayList<>(old.rawOutputs());
         raw.addAll(added.rawOutputs());
-        return new SampleRecord(added.run(), added.task(), added.docId(), raw,
+        return new SampleRecord(added.id(), added.run(), added.task(), added.docId(), added.request(), raw,
                 JsonNodeFactory.instance.arrayNode().add(generations), added.score(), old.createdAtMillis(),
                 added.ttftMs(), added.totalMs(), added.model(), added.engine());
     }

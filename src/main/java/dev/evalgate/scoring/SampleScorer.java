@@ -25,8 +25,10 @@ public final class SampleScorer {
         this.engine = engine;
     }
 
-    public SampleRecord score(EvalTag tag, List<String> outputs, long createdAtMillis, Double ttftMs, Double totalMs,
-            String model) {
+    /** Scores a completion as the sample {@code id}, created at {@code createdAtMillis}. */
+    public SampleRecord score(String id, Completion completion, long createdAtMillis) {
+        EvalTag tag = completion.tag();
+        List<String> outputs = completion.outputs();
         Optional<MeraTask> task = catalogue.task(tag.task());
         JsonNode answer = null;
         Double score = null;
@@ -45,8 +47,8 @@ public final class SampleScorer {
                 LOG.debugf(e, "no answer for %s/%s", taskName, tag.docId());
             }
         }
-        return new SampleRecord(tag.run(), taskName, tag.docId(), List.copyOf(outputs), answer, score,
-                createdAtMillis, ttftMs, totalMs, model, engine);
+        return new SampleRecord(id, tag.run(), taskName, tag.docId(), completion.request(), List.copyOf(outputs),
+                answer, score, createdAtMillis, completion.ttftMs(), completion.totalMs(), completion.model(), engine);
     }
 
     public GoldStore gold() {

@@ -2,7 +2,6 @@ package dev.evalgate.scoring;
 
 import java.io.IOException;
 
-import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 
@@ -11,6 +10,7 @@ import org.jboss.logging.Logger;
 import dev.evalgate.EvalgateConfig;
 import dev.evalgate.engine.InferenceEngine;
 import dev.evalgate.ops.AdminAccess;
+import dev.evalgate.store.SampleStore;
 
 /** Wires live scoring: the MERA catalogue, gold from {@code evalgate.gold.dir}, the run scoreboard, the code sandbox. */
 public class ScoringConfiguration {
@@ -36,19 +36,9 @@ public class ScoringConfiguration {
 
     @Produces
     @Singleton
-    RunScoreboard scoreboard() {
-        return new RunScoreboard();
-    }
-
-    @Produces
-    @Singleton
-    OnlineScorer onlineScorer(TaskCatalogue catalogue, GoldStore gold, RunScoreboard board, InferenceEngine engine) {
+    OnlineScorer onlineScorer(TaskCatalogue catalogue, GoldStore gold, SampleStore store, InferenceEngine engine) {
         CodeRunner code = CodeRunner.lazy(PythonCodeSandbox::new);
-        return new OnlineScorer(new SampleScorer(catalogue, gold, code, engine.name()), board, 2, 100_000);
-    }
-
-    void close(@Disposes OnlineScorer scorer) {
-        scorer.close();
+        return new OnlineScorer(new SampleScorer(catalogue, gold, code, engine.name()), store, 2, 100_000);
     }
 
     @Produces

@@ -96,8 +96,8 @@ public final class SubmissionZip {
             if (docId.isEmpty() || !item.has("outputs")) {
                 return new TaskFile(task, List.of(), where + ": item " + i + " has no meta id or no outputs");
             }
-            samples.add(new SampleRecord("submission", task.name(), docId, List.of(), item.get("outputs"), null, 0,
-                    null, null, null, null));
+            samples.add(new SampleRecord(task.name() + "/" + docId, "submission", task.name(), docId, null, List.of(),
+                    item.get("outputs"), null, 0, null, null, null, null));
         }
         return new TaskFile(task, samples, null);
     }

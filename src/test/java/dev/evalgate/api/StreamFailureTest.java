@@ -53,7 +53,7 @@ class StreamFailureTest {
         PromptFormat format = PromptFormat.load(Optional.empty(), Optional.empty(), dir, engine);
         PromptRenderer renderer = new PromptRenderer(format, new SystemPromptPolicy(SystemPromptPolicy.Mode.OFF, ""));
         ServedModel model = new ServedModel("m", engine, 0);
-        ChatCompletionService chat = new ChatCompletionService(model, renderer, MAPPER, (tag, outputs, ttft, total, name) -> {
+        ChatCompletionService chat = new ChatCompletionService(model, renderer, MAPPER, completion -> {
         });
         OpenAiRoutes routes = new OpenAiRoutes(chat, new TokenizerService(model, renderer, MAPPER), MAPPER);
         vertx = Vertx.vertx();

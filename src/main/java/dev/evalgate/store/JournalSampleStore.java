@@ -1,0 +1,103 @@
+package dev.evalgate.store;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import org.jboss.logging.Logger;
+
+import dev.evalgate.scoring.GoldStore;
+import dev.evalgate.scoring.RunScoreboard;
+import dev.evalgate.scoring.SampleRecord;
+
+/**
+ * The embedded store, for a gateway without a database: samples are appended to {@code samples.jsonl} and held in
+ * memory; at start the journal is read back, so a restarted gateway reports the same runs. Uploaded gold is kept as
+ * files beside it. One gateway only: replicas need PostgreSQL.
+ */
+public final class JournalSampleStore implements SampleStore {
+
+    private static final Logger LOG = Logger.getLogger(JournalSampleStore.class);
+
+    private final SampleJournal journal;
+    private final Path goldDir;
+    private final RunScoreboard board = new RunScoreboard();
+    private final long replayed;
+
+    /** Opens (or starts) the journal in {@code dir}, replays it, and applies gold uploaded earlier to {@code gold}. */
+    public JournalSampleStore(Path dir, GoldStore gold) throws IOException {
+        this.journal = new SampleJournal(dir.resolve("samples.jsonl"));
+        this.goldDir = dir.resolve("gold");
+        List<SampleRecord> samples = SampleJournal.read(journal.file());
+        samples.forEach(board::record);
+        this.replayed = samples.size();
+        if (Files.isDirectory(goldDir)) {
+            try (DirectoryStream<Path> files = Files.newDirectoryStream(goldDir, "*.{json,jsonl}")) {
+                for (Path file : files) {
+                    String name = file.getFileName().toString();
+                    gold.upload(name.substring(0, name.lastIndexOf('.')), name, Files.readString(file));
+                }
+            }
+        }
+        LOG.infof("no database configured: runs are kept in %s (%d samples read back)", journal.file(), replayed);
+    }
+
+    @Override
+    public void accept(SampleRecord sample) {
+        try {
+            journal.append(sample);
+        } catch (UncheckedIOException e) {
+            LOG.errorf("%s; the sample %s/%s/%s is kept in memory only", e.getMessage(), sample.run(), sample.task(),
+                    sample.docId());
+        }
+        board.record(sample);
+    }
+
+    @Override
+    public List<String> runs() {
+        return board.runs();
+    }
+
+    @Override
+    public Optional<Map<String, Collection<SampleRecord>>> run(String run) {
+        return board.run(run);
+    }
+
+    @Override
+    public void saveGold(String task, String fileName, String content) {
+        try {
+            Files.createDirectories(goldDir);
+            String ext = fileName.endsWith(".jsonl") ? ".jsonl" : ".json";
+            Path tmp = Files.createTempFile(goldDir, task, ".part");
+            Files.writeString(tmp, content, StandardCharsets.UTF_8);
+            Files.deleteIfExists(goldDir.resolve(task + (ext.equals(".json") ? ".jsonl" : ".json")));
+            Files.move(tmp, goldDir.resolve(task + ext), StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new StoreUnavailableException("could not keep the gold file in " + goldDir + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public Map<String, Object> status() {
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("mode", "journal");
+        s.put("journal", journal.file().toString());
+        s.put("samples_read_back", replayed);
+        s.put("samples_appended", journal.appended());
+        return s;
+    }
+
+    @Override
+    public void close() {
+        journal.close();
+    }
+}

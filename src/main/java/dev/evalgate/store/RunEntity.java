@@ -1,0 +1,22 @@
+package dev.evalgate.store;
+
+import java.time.OffsetDateTime;
+
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+
+import io.quarkus.hibernate.reactive.panache.PanacheEntityBase;
+
+/** A row of {@code eval_run}: a benchmark run, created by the first sample any replica writes for it. */
+@Entity
+@Table(name = "eval_run")
+public class RunEntity extends PanacheEntityBase {
+
+    @Id
+    public String name;
+
+    @Column(name = "created_at")
+    public OffsetDateTime createdAt;
+}

@@ -1,0 +1,36 @@
+package dev.evalgate.store;
+
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+import dev.evalgate.scoring.SampleRecord;
+
+/**
+ * Where scored samples and uploaded gold are kept, and where run results are read back from. Two kinds: PostgreSQL
+ * when a datasource is configured (several replicas add up to one run), else a journal file in the data dir.
+ */
+public interface SampleStore extends Consumer<SampleRecord>, AutoCloseable {
+
+    /** Takes a scored sample; returns at once and never throws: the store owns it from here. */
+    @Override
+    void accept(SampleRecord sample);
+
+    /** Names of every run, sorted. */
+    List<String> runs();
+
+    /** The samples of a run by task, folded as {@link dev.evalgate.scoring.RunScoreboard} does; empty when unknown. */
+    Optional<Map<String, Collection<SampleRecord>>> run(String run);
+
+    /** Keeps an uploaded gold file so that it outlives a restart (and, with a database, reaches every replica). */
+    void saveGold(String task, String fileName, String content);
+
+    /** What the store is and how it is doing: mode, samples waiting, written, spilled to disk, the last error. */
+    Map<String, Object> status();
+
+    /** Writes or journals everything it holds, then stops. */
+    @Override
+    void close();
+}
