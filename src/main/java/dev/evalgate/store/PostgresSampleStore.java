@@ -120,18 +120,23 @@ public final class PostgresSampleStore implements SampleStore {
                 }
                 if (batch.isEmpty()) {
                     SampleRecord first = buffer.poll(200, TimeUnit.MILLISECONDS);
-                    if (first == null) {
-                        continue;
+                    if (first != null) {
+                        batch.add(first);
+                        buffer.drainTo(batch, batchSize - 1);
+                    } else if (lastError != null) {
+                        await(() -> Panache.withSession(() -> Panache.getSession()
+                                .chain(s -> s.createNativeQuery("select 1").getSingleResult())), null);
                     }
-                    batch.add(first);
-                    buffer.drainTo(batch, batchSize - 1);
                 }
-                inFlight = batch.size();
-                insert(batch);
-                batch.clear();
-                inFlight = 0;
+                if (!batch.isEmpty()) {
+                    inFlight = batch.size();
+                    insert(batch);
+                    batch.clear();
+                    inFlight = 0;
+                }
                 if (lastError != null) {
-                    LOG.infof("PostgreSQL is reachable again; %d samples spilled meanwhile are written", spilled.get());
+                    LOG.infof("PostgreSQL is reachable again (%d samples spilled to the journal since start, all written)",
+                            spilled.get());
                     lastError = null;
                 }
                 backoff = MIN_BACKOFF;
@@ -198,31 +203,45 @@ public final class PostgresSampleStore implements SampleStore {
         syncGold();
     }
 
-    /** Writes every spilled sample, oldest file first; a file is deleted only once all of it is in the database. */
+    /**
+     * Writes every spilled sample, oldest file first; a file is deleted only once all of it is in the database. The
+     * spill file is set aside for replay only when no earlier replay file is left, so an outage leaves few files.
+     */
     private void replaySpool() {
+        spoolPending = false;
         try {
-            spoolPending = false;
             Files.createDirectories(spoolDir);
-            spill.moveTo(spoolDir.resolve("replay-" + System.currentTimeMillis() + ".jsonl"));
-            List<Path> files = new ArrayList<>();
-            try (DirectoryStream<Path> dir = Files.newDirectoryStream(spoolDir, "replay-*.jsonl")) {
-                dir.forEach(files::add);
-            }
-            files.sort(null);
-            for (Path file : files) {
-                List<SampleRecord> samples = SampleJournal.read(file);
-                for (int i = 0; i < samples.size(); i += batchSize) {
-                    insert(samples.subList(i, Math.min(samples.size(), i + batchSize)));
+            for (List<Path> files = replayFiles(); !files.isEmpty() || spill.moveTo(nextReplayFile());
+                    files = replayFiles()) {
+                for (Path file : files) {
+                    List<SampleRecord> samples = SampleJournal.read(file);
+                    for (int i = 0; i < samples.size(); i += batchSize) {
+                        insert(samples.subList(i, Math.min(samples.size(), i + batchSize)));
+                    }
+                    Files.delete(file);
+                    LOG.infof("replayed %d journaled samples from %s", samples.size(), file.getFileName());
                 }
-                Files.delete(file);
-                LOG.infof("replayed %d journaled samples from %s", samples.size(), file.getFileName());
             }
         } catch (IOException e) {
+            spoolPending = true;
             throw new UncheckedIOException("could not replay the journal in " + spoolDir, e);
         } catch (RuntimeException e) {
             spoolPending = true;
             throw e;
         }
+    }
+
+    private List<Path> replayFiles() throws IOException {
+        List<Path> files = new ArrayList<>();
+        try (DirectoryStream<Path> dir = Files.newDirectoryStream(spoolDir, "replay-*.jsonl")) {
+            dir.forEach(files::add);
+        }
+        files.sort(null);
+        return files;
+    }
+
+    private Path nextReplayFile() {
+        return spoolDir.resolve(String.format("replay-%015d.jsonl", System.currentTimeMillis()));
     }
 
     private void insert(List<SampleRecord> batch) {
