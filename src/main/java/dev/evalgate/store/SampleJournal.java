@@ -46,8 +46,12 @@ final class SampleJournal {
         try {
             if (out == null) {
                 Files.createDirectories(file.getParent());
+                boolean torn = endsMidLine();
                 out = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
                         StandardOpenOption.APPEND);
+                if (torn) {
+                    out.write('\n'); // end a line a crash cut short, so that it does not swallow the next sample
+                }
             }
             out.write(MAPPER.writeValueAsString(sample));
             out.write('\n');
@@ -55,6 +59,17 @@ final class SampleJournal {
             appended++;
         } catch (IOException e) {
             throw new UncheckedIOException("could not append to the journal " + file, e);
+        }
+    }
+
+    private boolean endsMidLine() throws IOException {
+        if (!Files.exists(file) || Files.size(file) == 0) {
+            return false;
+        }
+        try (java.nio.channels.SeekableByteChannel ch = Files.newByteChannel(file)) {
+            java.nio.ByteBuffer last = java.nio.ByteBuffer.allocate(1);
+            ch.position(ch.size() - 1).read(last);
+            return last.get(0) != '\n';
         }
     }
 

@@ -100,8 +100,8 @@ final class SchemaMigrations {
     /** A script's statements: split at a semicolon that ends a line; comment-only pieces dropped. */
     static List<String> statements(String sql) {
         List<String> out = new ArrayList<>();
-        for (String piece : sql.split(";[ \\t]*(\\r?\\n|$)")) {
-            String code = piece.replaceAll("(?m)--.*$", "").strip();
+        for (String piece : sql.replaceAll("(?m)--.*$", "").split(";[ \\t]*(\\r?\\n|$)")) {
+            String code = piece.strip();
             if (!code.isEmpty()) {
                 out.add(code);
             }
