@@ -59,9 +59,14 @@ public final class GoldStore {
         return rows.size();
     }
 
-    /** Parses an upload without applying it; throws {@link GoldFormatException} on what it would reject. */
+    /**
+     * Parses an upload without applying it; throws {@link GoldFormatException} on what it would reject, an upload with
+     * no rows included (it would wipe the task's gold, and is nearly always a file that was not sent).
+     */
     public void check(String taskName, String fileName, String content) {
-        parse(task(taskName, fileName), fileName, content);
+        if (parse(task(taskName, fileName), fileName, content).isEmpty()) {
+            throw new GoldFormatException(fileName, 0, "the upload holds no rows");
+        }
     }
 
     private MeraTask task(String taskName, String fileName) {

@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -314,7 +315,8 @@ public final class PostgresSampleStore implements SampleStore {
         if (!schemaReady) {
             connect();
         }
-        OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
+        // PostgreSQL keeps microseconds: the version kept here must compare equal to the one read back
+        OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC).truncatedTo(ChronoUnit.MICROS);
         await(() -> Panache.withTransaction(() -> Panache.getSession().chain(s -> s.createNativeQuery(
                 "insert into gold_set (task, file_name, content, uploaded_at) values (?1, ?2, ?3, ?4) on conflict "
                         + "(task) do update set file_name = excluded.file_name, content = excluded.content, "

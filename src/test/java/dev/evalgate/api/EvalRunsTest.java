@@ -181,5 +181,7 @@ class EvalRunsTest {
         given().body("{\"meta\": {\"id\": 1}, \"outputs\": \"1\"}\n{not json\n").post("/v1/evals/gold/parus").then()
                 .statusCode(400).body("error.message", org.hamcrest.Matchers.containsString("parus.jsonl:2"));
         given().body("{}").post("/v1/evals/gold/nosuchtask").then().statusCode(400);
+        given().body("").post("/v1/evals/gold/parus").then().statusCode(400)
+                .body("error.message", org.hamcrest.Matchers.containsString("no rows"));
     }
 }
