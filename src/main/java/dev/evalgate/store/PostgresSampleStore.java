@@ -63,6 +63,7 @@ public final class PostgresSampleStore implements SampleStore {
     private final int batchSize;
     private final Path spoolDir;
     private final SampleJournal spill;
+    private final SampleJournal rejected;
     private final GoldStore gold;
     private final String instance;
     private final List<SchemaMigrations.Migration> migrations = SchemaMigrations.bundled();
@@ -70,6 +71,7 @@ public final class PostgresSampleStore implements SampleStore {
     private final AtomicLong written = new AtomicLong();
     private final AtomicLong skipped = new AtomicLong();
     private final AtomicLong spilled = new AtomicLong();
+    private final AtomicLong rejectedCount = new AtomicLong();
     private final Thread writer;
     private volatile boolean schemaReady;
     private volatile boolean spoolPending = true;
@@ -86,6 +88,7 @@ public final class PostgresSampleStore implements SampleStore {
         this.batchSize = batchSize;
         this.spoolDir = spoolDir;
         this.spill = new SampleJournal(spoolDir.resolve("spill.jsonl"));
+        this.rejected = new SampleJournal(spoolDir.resolve("rejected.jsonl"));
         this.gold = gold;
         this.instance = instance;
         this.writer = new Thread(this::writeLoop, "evalgate-store-writer");
@@ -131,7 +134,7 @@ public final class PostgresSampleStore implements SampleStore {
                 }
                 if (!batch.isEmpty()) {
                     inFlight = batch.size();
-                    insert(batch);
+                    write(batch);
                     batch.clear();
                     inFlight = 0;
                 }
@@ -167,7 +170,7 @@ public final class PostgresSampleStore implements SampleStore {
             try {
                 while (done < batch.size() && System.nanoTime() < deadline) {
                     List<SampleRecord> part = batch.subList(done, Math.min(batch.size(), done + batchSize));
-                    insert(part);
+                    write(part);
                     done += part.size();
                 }
             } catch (RuntimeException e) {
@@ -182,6 +185,7 @@ public final class PostgresSampleStore implements SampleStore {
             LOG.infof("%d samples journaled in %s; written at the next start", batch.size() - done, spoolDir);
         }
         spill.close();
+        rejected.close();
     }
 
     private boolean sleep(Duration d) {
@@ -201,7 +205,12 @@ public final class PostgresSampleStore implements SampleStore {
             LOG.infof("PostgreSQL schema migrated to version %d", applied.get(applied.size() - 1));
         }
         schemaReady = true;
-        syncGold();
+        try {
+            syncGold();
+        } catch (RuntimeException e) {
+            // gold that does not load must not stop samples from being written; reads will say what is wrong
+            LOG.errorf("could not load the gold sets kept in PostgreSQL: %s", message(e));
+        }
     }
 
     /**
@@ -217,7 +226,7 @@ public final class PostgresSampleStore implements SampleStore {
                 for (Path file : files) {
                     List<SampleRecord> samples = SampleJournal.read(file);
                     for (int i = 0; i < samples.size(); i += batchSize) {
-                        insert(samples.subList(i, Math.min(samples.size(), i + batchSize)));
+                        write(samples.subList(i, Math.min(samples.size(), i + batchSize)));
                     }
                     Files.delete(file);
                     LOG.infof("replayed %d journaled samples from %s", samples.size(), file.getFileName());
@@ -243,6 +252,50 @@ public final class PostgresSampleStore implements SampleStore {
 
     private Path nextReplayFile() {
         return spoolDir.resolve(String.format("replay-%015d.jsonl", System.currentTimeMillis()));
+    }
+
+    /**
+     * Inserts a batch. When PostgreSQL refuses it (an error the server answered, not a lost connection), the samples
+     * are tried one by one and any it refuses alone is set aside in {@code rejected.jsonl} with a log line, so that
+     * one bad sample (a NUL byte in a client's document id, say) never holds back the others.
+     */
+    private void write(List<SampleRecord> batch) {
+        try {
+            insert(batch);
+        } catch (RuntimeException e) {
+            if (!refusedByServer(e)) {
+                throw e;
+            }
+            for (SampleRecord sample : batch) {
+                try {
+                    insert(List.of(sample));
+                } catch (RuntimeException one) {
+                    if (!refusedByServer(one)) {
+                        throw one;
+                    }
+                    rejected.append(sample);
+                    rejectedCount.incrementAndGet();
+                    LOG.errorf("PostgreSQL refused sample %s of run %s (%s); set aside in %s", sample.id(),
+                            sample.run(), message(one), rejected.file());
+                }
+            }
+        }
+    }
+
+    /**
+     * Whether PostgreSQL refused the data itself: SQLSTATE class 22 (data exception) or 23 (integrity constraint).
+     * Anything else (a lost connection, a shutdown, a missing table) is the database's state, not the sample's: the
+     * batch waits for it.
+     */
+    static boolean refusedByServer(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            String state = t instanceof java.sql.SQLException sql ? sql.getSQLState()
+                    : t instanceof io.vertx.pgclient.PgException pg ? pg.getSqlState() : null;
+            if (state != null) {
+                return state.startsWith("22") || state.startsWith("23");
+            }
+        }
+        return false;
     }
 
     private void insert(List<SampleRecord> batch) {
@@ -356,6 +409,7 @@ public final class PostgresSampleStore implements SampleStore {
         s.put("samples_written", written.get());
         s.put("duplicates_skipped", skipped.get());
         s.put("samples_spilled", spilled.get());
+        s.put("samples_rejected", rejectedCount.get());
         s.put("spool", spoolDir.toString());
         s.put("last_error", lastError);
         return s;

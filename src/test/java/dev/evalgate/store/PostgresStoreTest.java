@@ -153,6 +153,27 @@ class PostgresStoreTest {
         assertFalse(getJson(null, "/v1/evals/store").path("last_error").isTextual());
     }
 
+    @Test
+    void aSampleTheDatabaseRefusesIsSetAsideAndTheOthersAreWritten() {
+        awaitReachable();
+        String run = "refused-" + UUID.randomUUID();
+        long rejectedBefore = getJson(null, "/v1/evals/store").path("samples_rejected").asLong();
+        // PostgreSQL text cannot hold a NUL character; a client may still send one in a document id
+        store.accept(sample(run, "bad\u0000id"));
+        store.accept(sample(run, "good"));
+        await().atMost(Duration.ofSeconds(30)).until(() -> samplesInDatabase(run) == 1);
+        await().atMost(Duration.ofSeconds(30)).until(
+                () -> getJson(null, "/v1/evals/store").path("samples_rejected").asLong() == rejectedBefore + 1);
+        assertEquals(List.of(List.of("good")), TestDatabase.query("select doc_id from eval_sample where run = '" + run + "'"));
+        store.accept(sample(run, "after"));
+        await().atMost(Duration.ofSeconds(30)).until(() -> samplesInDatabase(run) == 2);
+    }
+
+    private static SampleRecord sample(String run, String docId) {
+        return new SampleRecord(UUID.randomUUID().toString(), run, "parus", docId, null, List.of("1"), null, null,
+                System.currentTimeMillis(), null, null, "m", "synthetic");
+    }
+
     static long samplesInDatabase(String run) {
         return TestDatabase.count("select count(*) from eval_sample where run = '" + run + "'");
     }
