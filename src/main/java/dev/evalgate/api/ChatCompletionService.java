@@ -17,6 +17,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.evalgate.engine.GenerationRequest;
 import dev.evalgate.generation.SamplingParams;
 import dev.evalgate.generation.SequenceDecoder;
+import dev.evalgate.ops.GatewayTimings;
 import dev.evalgate.prompt.PromptRenderer;
 import dev.evalgate.prompt.PromptRenderer.RenderedPrompt;
 import dev.evalgate.scoring.Completion;
@@ -41,13 +42,15 @@ public final class ChatCompletionService {
     private final PromptRenderer renderer;
     private final ObjectMapper mapper;
     private final CompletionListener listener;
+    private final GatewayTimings timings;
 
     public ChatCompletionService(ServedModel model, PromptRenderer renderer, ObjectMapper mapper,
-            CompletionListener listener) {
+            CompletionListener listener, GatewayTimings timings) {
         this.model = model;
         this.renderer = renderer;
         this.mapper = mapper;
         this.listener = listener;
+        this.timings = timings;
     }
 
     /** Hears about every finished completion that belongs to a benchmark run; must return at once. */
@@ -116,7 +119,7 @@ public final class ChatCompletionService {
                 .putHeader("Content-Type", "text/event-stream; charset=utf-8")
                 .putHeader("Cache-Control", "no-cache")
                 .setChunked(true);
-        SseWriter out = new SseWriter(response, Vertx.currentContext());
+        SseWriter out = new SseWriter(response, Vertx.currentContext(), timings);
         StringBuilder roles = new StringBuilder();
         for (int i = 0; i < p.n(); i++) {
             roles.append(chunks.role(i));
@@ -127,20 +130,20 @@ public final class ChatCompletionService {
         String[] finishReasons = new String[p.n()];
         run(p, response, new ChoiceSink() {
             @Override
-            public void delta(int index, String text) {
+            public void delta(int index, String text, long engineNanos) {
                 if (texts != null) {
                     texts[index].append(text);
                 }
-                out.write(chunks.content(index, text));
+                out.write(chunks.content(index, text), engineNanos);
             }
 
             @Override
-            public void finished(int index, String text, SequenceDecoder decoder) {
+            public void finished(int index, String text, SequenceDecoder decoder, long engineNanos) {
                 if (texts != null) {
                     texts[index].append(text);
                 }
                 finishReasons[index] = decoder.finishReason().wire();
-                out.write(chunks.finish(index, text, decoder.finishReason(), decoder.stopReason()));
+                out.write(chunks.finish(index, text, decoder.finishReason(), decoder.stopReason()), engineNanos);
             }
 
             @Override
@@ -167,12 +170,12 @@ public final class ChatCompletionService {
         String[] finishReasons = new String[p.n()];
         run(p, response, new ChoiceSink() {
             @Override
-            public void delta(int index, String text) {
+            public void delta(int index, String text, long engineNanos) {
                 texts[index].append(text);
             }
 
             @Override
-            public void finished(int index, String text, SequenceDecoder decoder) {
+            public void finished(int index, String text, SequenceDecoder decoder, long engineNanos) {
                 texts[index].append(text);
                 decoders[index] = decoder;
                 finishReasons[index] = decoder.finishReason().wire();
@@ -265,9 +268,10 @@ public final class ChatCompletionService {
 
     /** Where the decoded output of the choices goes. Called on engine threads; one choice at a time per index. */
     private interface ChoiceSink {
-        void delta(int index, String text);
+        /** @param engineNanos when the engine handed over the token ({@link System#nanoTime()}) */
+        void delta(int index, String text, long engineNanos);
 
-        void finished(int index, String text, SequenceDecoder decoder);
+        void finished(int index, String text, SequenceDecoder decoder, long engineNanos);
 
         void allFinished(int completionTokens);
 
@@ -290,6 +294,7 @@ public final class ChatCompletionService {
             }
         };
         response.closeHandler(v -> cancelAll.run());
+        timings.requestToEngine(System.nanoTime() - p.receivedNanos());
         for (int i = 0; i < n; i++) {
             int index = i;
             SamplingParams sampling = p.sampling().forSequence(i);
@@ -312,16 +317,17 @@ public final class ChatCompletionService {
                         if (decoder.finished() || failed.get()) {
                             return;
                         }
+                        long arrived = System.nanoTime();
                         if (p.firstTokenAt().get() == 0) {
-                            p.firstTokenAt().compareAndSet(0, System.nanoTime());
+                            p.firstTokenAt().compareAndSet(0, arrived);
                         }
                         String text = decoder.accept(step);
                         if (decoder.finished()) {
                             self[0].cancel();
-                            sink.finished(index, text, decoder);
+                            sink.finished(index, text, decoder, arrived);
                             choiceDone.run();
                         } else if (!text.isEmpty()) {
-                            sink.delta(index, text);
+                            sink.delta(index, text, arrived);
                         }
                     }, failure -> {
                         if (failed.compareAndSet(false, true)) {
@@ -331,7 +337,7 @@ public final class ChatCompletionService {
                     }, () -> {
                         if (!decoder.finished() && !failed.get()) {
                             String text = decoder.engineFinished();
-                            sink.finished(index, text, decoder);
+                            sink.finished(index, text, decoder, System.nanoTime());
                             choiceDone.run();
                         }
                     });

@@ -10,10 +10,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.evalgate.EvalgateConfig;
 import dev.evalgate.engine.EngineException;
 import dev.evalgate.engine.InferenceEngine;
+import dev.evalgate.ops.GatewayTimings;
 import dev.evalgate.prompt.PromptFormat;
 import dev.evalgate.prompt.PromptRenderer;
 import dev.evalgate.prompt.SystemPromptPolicy;
 import dev.evalgate.scoring.OnlineScorer;
+import io.micrometer.core.instrument.MeterRegistry;
 
 /** Wires the served model, its prompt format and its serving classes from configuration. */
 public class ServingConfiguration {
@@ -45,8 +47,8 @@ public class ServingConfiguration {
     @Produces
     @Singleton
     ChatCompletionService chatCompletions(ServedModel model, PromptRenderer renderer, ObjectMapper mapper,
-            OnlineScorer scorer) {
-        return new ChatCompletionService(model, renderer, mapper, scorer::submit);
+            OnlineScorer scorer, MeterRegistry registry) {
+        return new ChatCompletionService(model, renderer, mapper, scorer::submit, new GatewayTimings(registry));
     }
 
     @Produces

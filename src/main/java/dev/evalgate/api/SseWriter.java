@@ -1,12 +1,13 @@
 package dev.evalgate.api;
 
+import dev.evalgate.ops.GatewayTimings;
 import io.vertx.core.Context;
 import io.vertx.core.http.HttpServerResponse;
 
 /**
  * Writes SSE events from engine threads to one response, coalescing: events produced while the event loop is busy go
  * out together in one write (one syscall) on the response's event loop; an idle stream still sends each event at once.
- * Thread-safe.
+ * Thread-safe. Times each write from the engine handing over its oldest token to the bytes going to the socket.
  */
 final class SseWriter {
 
@@ -15,28 +16,40 @@ final class SseWriter {
     private final StringBuilder pending = new StringBuilder(512);
     private boolean scheduled;
     private boolean ending;
+    private final GatewayTimings timings;
+    /** When the engine handed over the oldest token waiting in {@link #pending}, 0 when none waits. */
+    private long oldestTokenNanos;
 
     /** Must be created on the response's event loop. */
-    SseWriter(HttpServerResponse response, Context context) {
+    SseWriter(HttpServerResponse response, Context context, GatewayTimings timings) {
         this.response = response;
         this.context = context;
+        this.timings = timings;
     }
 
-    /** Queues an event. */
+    /** Queues an event that carries no token. */
     void write(String event) {
-        enqueue(event, false);
+        enqueue(event, false, 0);
+    }
+
+    /** Queues an event carrying a token the engine handed over at {@code engineNanos} ({@link System#nanoTime()}). */
+    void write(String event, long engineNanos) {
+        enqueue(event, false, engineNanos);
     }
 
     /** Queues the last events and ends the response after them; later calls are ignored. */
     void end(String lastEvents) {
-        enqueue(lastEvents, true);
+        enqueue(lastEvents, true, 0);
     }
 
-    private void enqueue(String text, boolean last) {
+    private void enqueue(String text, boolean last, long engineNanos) {
         boolean schedule;
         synchronized (this) {
             if (ending) {
                 return;
+            }
+            if (oldestTokenNanos == 0) {
+                oldestTokenNanos = engineNanos;
             }
             pending.append(text);
             ending = last;
@@ -52,11 +65,14 @@ final class SseWriter {
     private void drain() {
         String out;
         boolean end;
+        long oldest;
         synchronized (this) {
             out = pending.toString();
             pending.setLength(0);
             scheduled = false;
             end = ending;
+            oldest = oldestTokenNanos;
+            oldestTokenNanos = 0;
         }
         if (response.closed() || response.ended()) {
             return;
@@ -65,6 +81,9 @@ final class SseWriter {
             response.end(out);
         } else if (!out.isEmpty()) {
             response.write(out);
+        }
+        if (oldest != 0) {
+            timings.tokenToSocket(System.nanoTime() - oldest);
         }
     }
 }

@@ -22,9 +22,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.evalgate.engine.EngineException;
 import dev.evalgate.engine.FakeEngine;
 import dev.evalgate.engine.GenerationStep;
+import dev.evalgate.ops.GatewayTimings;
 import dev.evalgate.prompt.PromptFormat;
 import dev.evalgate.prompt.PromptRenderer;
 import dev.evalgate.prompt.SystemPromptPolicy;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.smallrye.mutiny.Multi;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
@@ -54,7 +56,7 @@ class StreamFailureTest {
         PromptRenderer renderer = new PromptRenderer(format, new SystemPromptPolicy(SystemPromptPolicy.Mode.OFF, ""));
         ServedModel model = new ServedModel("m", engine, 0);
         ChatCompletionService chat = new ChatCompletionService(model, renderer, MAPPER, completion -> {
-        });
+        }, new GatewayTimings(new SimpleMeterRegistry()));
         OpenAiRoutes routes = new OpenAiRoutes(chat, new TokenizerService(model, renderer, MAPPER), MAPPER);
         vertx = Vertx.vertx();
         Router router = Router.router(vertx);

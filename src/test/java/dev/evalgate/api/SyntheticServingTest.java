@@ -62,4 +62,30 @@ class SyntheticServingTest {
         assertEquals(text.substring(0, text.indexOf(stop)), cut.path("choices").get(0).path("message").path("content").asText());
         assertEquals(stop, cut.path("choices").get(0).path("stop_reason").asText());
     }
+
+    @Test
+    void theGatewayTimesItsOwnPartOfTheStreamingPath() {
+        double requestsBefore = metric("evalgate_request_to_engine_seconds_count");
+        double writesBefore = metric("evalgate_token_to_socket_seconds_count");
+        ObjectNode streaming = request(40);
+        streaming.put("stream", true);
+        assertTrue(SseStream.parse(given().contentType("application/json").body(streaming.toString())
+                .post("/v1/chat/completions").asString()).done());
+        assertEquals(requestsBefore + 1, metric("evalgate_request_to_engine_seconds_count"));
+        double writes = metric("evalgate_token_to_socket_seconds_count") - writesBefore;
+        // 40 tokens and a finish go out in at least one socket write, at most one each
+        assertTrue(writes >= 1 && writes <= 41, "socket writes timed: " + writes);
+        assertTrue(metric("evalgate_token_to_socket_seconds_sum") > 0);
+        assertTrue(metric("evalgate_request_to_engine_seconds_bucket{le=\"10.0\"}") >= requestsBefore + 1);
+    }
+
+    /** A sample's value from the Prometheus text on /q/metrics. */
+    static double metric(String name) {
+        for (String line : given().get("/q/metrics").then().statusCode(200).extract().asString().split("\n")) {
+            if (line.startsWith(name + " ")) {
+                return Double.parseDouble(line.substring(name.length() + 1).trim());
+            }
+        }
+        throw new AssertionError(name + " is not on /q/metrics");
+    }
 }

@@ -27,6 +27,8 @@ public final class BenchReport {
     static final double MAX_ADDED_TTFT_P99_MS_AT_64 = 5.0;
     static final int HOLD_TARGET_STREAMS = 5000;
     static final double MAX_HEAP_BYTES_AT_5000 = 1024.0 * 1024 * 1024;
+    /** The target name of the gateway measured with every request tagged, i.e. scored live. */
+    static final String SCORED = "evalgate-scored";
 
     private BenchReport() {
     }
@@ -49,13 +51,17 @@ public final class BenchReport {
     static JsonObject build(List<JsonObject> lines, Map<String, String> args) {
         Map<Integer, JsonObject> evalgate = new TreeMap<>();
         Map<Integer, JsonObject> baseline = new TreeMap<>();
+        Map<Integer, JsonObject> scored = new TreeMap<>();
         JsonArray memory = new JsonArray();
         JsonObject captures = new JsonObject();
         JsonArray warmups = new JsonArray();
         for (JsonObject r : lines) {
             switch (r.getString("mode")) {
-                case "throughput" -> ("baseline".equals(r.getString("target")) ? baseline : evalgate)
-                        .put(r.getInteger("concurrency"), r);
+                case "throughput" -> (switch (r.getString("target")) {
+                    case "baseline" -> baseline;
+                    case SCORED -> scored;
+                    default -> evalgate;
+                }).put(r.getInteger("concurrency"), r);
                 case "hold" -> memory.add(memoryRow(r));
                 case "capture" -> captures.put(r.getString("target"), r);
                 case "warmup" -> warmups.add(r);
@@ -75,6 +81,16 @@ public final class BenchReport {
                 row.put("added_ttft_p50_ms_by_round", roundDifferences(e, b, "ttft_p50_ms_by_round"));
                 row.put("added_ttft_p50_ms", diff(e, b, "ttft_p50_ms"));
                 row.put("added_ttft_p99_ms", diff(e, b, "ttft_p99_ms"));
+            }
+            JsonObject sc = scored.get(c);
+            if (sc != null && e != null) {
+                // the same gateway with every request tagged and scored live, against untagged requests
+                row.put(SCORED, sc);
+                double et = e.getDouble("tokens_per_second");
+                row.put("scoring_ratio", et == 0 ? null : sc.getDouble("tokens_per_second") / et);
+                row.put("scoring_ttft_p50_ms", diff(sc, e, "ttft_p50_ms"));
+                row.put("scoring_ttft_p99_ms", diff(sc, e, "ttft_p99_ms"));
+                row.put("scoring_ttft_p50_ms_by_round", roundDifferences(sc, e, "ttft_p50_ms_by_round"));
             }
             throughput.add(row);
         }
@@ -210,6 +226,18 @@ public final class BenchReport {
                 out.add(target("gateway-added TTFT p99 at 64 streams < 5 ms", fmt(p99, 3) + " ms",
                         p99 < MAX_ADDED_TTFT_P99_MS_AT_64, clean));
             }
+            JsonObject sc = at64.getJsonObject(SCORED);
+            Double scoringP50 = at64.getDouble("scoring_ttft_p50_ms");
+            if (sc != null && scoringP50 != null) {
+                // "no measurable latency": scoring's effect is inside the round-to-round noise of the untagged side
+                double noise = range(at64.getJsonObject("evalgate").getJsonArray("ttft_p50_ms_by_round"));
+                double effect = median(at64.getJsonArray("scoring_ttft_p50_ms_by_round"));
+                boolean none = effect <= Math.max(noise, 0.05);
+                out.add(target("online scoring adds no measurable latency at 64 streams", "TTFT p50 "
+                        + signed(effect) + " ms per round (median) against a round-to-round spread of "
+                        + fmt(noise, 3) + " ms untagged; tok/s " + fmt(at64.getDouble("scoring_ratio"), 3) + " x",
+                        none, clean && clean(sc)));
+            }
         }
         for (Object o : report.getJsonArray("memory")) {
             JsonObject m = (JsonObject) o;
@@ -265,10 +293,12 @@ public final class BenchReport {
         JsonArray out = new JsonArray();
         for (Object o : report.getJsonArray("throughput")) {
             JsonObject row = (JsonObject) o;
-            for (String side : List.of("evalgate", "baseline")) {
+            for (String side : List.of("evalgate", "baseline", SCORED)) {
                 JsonObject p = row.getJsonObject(side);
                 if (p == null) {
-                    out.add(side + " at " + row.getInteger("concurrency") + " streams: not measured");
+                    if (!side.equals(SCORED)) {
+                        out.add(side + " at " + row.getInteger("concurrency") + " streams: not measured");
+                    }
                     continue;
                 }
                 String where = side + " at " + p.getInteger("concurrency") + " streams: ";
@@ -348,13 +378,44 @@ public final class BenchReport {
             sb.append(String.format(Locale.ROOT, "%7d | %26s | %34s%n", r.getInteger("concurrency"),
                     spread(r.getJsonArray("ratio_by_round"), 3), spread(r.getJsonArray("added_ttft_p50_ms_by_round"), 3)));
         }
+        sb.append(String.format(Locale.ROOT, "%ntime evalgate adds, by its own clock (ms, p50 / p99 / mean; p's are"
+                + " histogram bucket bounds):%n"));
+        sb.append(String.format(Locale.ROOT, "%7s %-15s | %26s | %26s%n", "streams", "", "request in -> engine start",
+                "engine token -> socket"));
+        for (Object o : report.getJsonArray("throughput")) {
+            JsonObject r = (JsonObject) o;
+            for (String side : List.of("evalgate", SCORED)) {
+                JsonObject p = r.getJsonObject(side);
+                if (p != null && p.containsKey("gateway_request_to_engine")) {
+                    sb.append(String.format(Locale.ROOT, "%7d %-15s | %26s | %26s%n", r.getInteger("concurrency"), side,
+                            internal(p.getJsonObject("gateway_request_to_engine")),
+                            internal(p.getJsonObject("gateway_token_to_socket"))));
+                }
+            }
+        }
+        if (report.getJsonArray("throughput").stream().anyMatch(o -> ((JsonObject) o).containsKey(SCORED))) {
+            sb.append(String.format(Locale.ROOT, "%nonline scoring: every request tagged (PARus, scored live) against"
+                    + " untagged, same gateway, alternating rounds%n"));
+            sb.append(String.format(Locale.ROOT, "%7s | %13s | %19s | %24s | %34s%n", "streams", "tok/s scored",
+                    "x untagged tok/s", "TTFT p50 ms +scoring", "per round: median [min, max]"));
+            for (Object o : report.getJsonArray("throughput")) {
+                JsonObject r = (JsonObject) o;
+                JsonObject sc = r.getJsonObject(SCORED);
+                if (sc != null) {
+                    sb.append(String.format(Locale.ROOT, "%7d | %13s | %19s | %24s | %34s%n", r.getInteger("concurrency"),
+                            fmt(sc.getDouble("tokens_per_second"), 0), fmt(r.getDouble("scoring_ratio"), 3),
+                            fmt(r.getDouble("scoring_ttft_p50_ms"), 3),
+                            spread(r.getJsonArray("scoring_ttft_p50_ms_by_round"), 3)));
+                }
+            }
+        }
         sb.append(String.format(Locale.ROOT, "%ncpu during the measured windows (cores busy: server / client / other):%n"));
         for (Object o : report.getJsonArray("throughput")) {
             JsonObject r = (JsonObject) o;
-            for (String side : List.of("evalgate", "baseline")) {
+            for (String side : List.of("evalgate", "baseline", SCORED)) {
                 JsonObject p = r.getJsonObject(side);
                 if (p != null) {
-                    sb.append(String.format(Locale.ROOT, "%7d %-8s  %s / %s / %s   server %s us CPU per token%n",
+                    sb.append(String.format(Locale.ROOT, "%7d %-15s  %s / %s / %s   server %s us CPU per token%n",
                             r.getInteger("concurrency"), side, fmt(p.getDouble("server_cpu_cores"), 2),
                             fmt(p.getDouble("client_cpu_cores"), 2), fmt(p.getDouble("other_cpu_cores"), 2),
                             fmt(p.getDouble("server_cpu_us_per_token"), 2)));
@@ -388,6 +449,41 @@ public final class BenchReport {
             problems.forEach(p -> sb.append("  - ").append(p).append('\n'));
         }
         return sb.toString();
+    }
+
+    private static String internal(JsonObject s) {
+        if (s == null || s.getLong("count", 0L) == 0) {
+            return "-";
+        }
+        return fmt(s.getDouble("p50_ms"), 3) + " / " + fmt(s.getDouble("p99_ms"), 3) + " / " + fmt(s.getDouble("mean_ms"), 3);
+    }
+
+    private static List<Double> numbers(JsonArray values) {
+        List<Double> v = new ArrayList<>();
+        if (values != null) {
+            for (Object o : values) {
+                if (o instanceof Number n) {
+                    v.add(n.doubleValue());
+                }
+            }
+        }
+        v.sort(Double::compare);
+        return v;
+    }
+
+    private static double median(JsonArray values) {
+        List<Double> v = numbers(values);
+        int n = v.size();
+        return n == 0 ? Double.NaN : n % 2 == 1 ? v.get(n / 2) : (v.get(n / 2 - 1) + v.get(n / 2)) / 2;
+    }
+
+    private static double range(JsonArray values) {
+        List<Double> v = numbers(values);
+        return v.isEmpty() ? Double.NaN : v.get(v.size() - 1) - v.get(0);
+    }
+
+    private static String signed(double v) {
+        return (v >= 0 ? "+" : "") + fmt(v, 3);
     }
 
     private static String spread(JsonArray values, int decimals) {

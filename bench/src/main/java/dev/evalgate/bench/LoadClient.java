@@ -34,6 +34,7 @@ import io.vertx.core.json.JsonObject;
  * in R rounds of S/R measured seconds, each after W seconds of unmeasured ramp.</li>
  * <li>{@code hold --port P --pid PID --streams N --max-tokens M}: N slow streams held open; the server's memory
  * after a full GC, idle and loaded.</li>
+ * <li>{@code gold --port P}: uploads the PARus gold that tagged targets' requests are scored against.</li>
  * </ul>
  */
 public final class LoadClient {
@@ -56,6 +57,7 @@ public final class LoadClient {
                 case "capture" -> capture(vertx, args);
                 case "throughput" -> throughput(vertx, args, loops);
                 case "hold" -> hold(vertx, args, loops);
+                case "gold" -> gold(vertx, args);
                 default -> throw new IllegalArgumentException("unknown mode " + argv[0]);
             }
         } finally {
@@ -128,17 +130,40 @@ public final class LoadClient {
         System.out.println("RESULT " + out.encode());
     }
 
-    /** {@code name:port:pid,name:port:pid}, or the single {@code --target --port --server-pid} form. */
+    /** Uploads PARus gold for the documents tagged requests name, so that the gateway scores them for real. */
+    private static void gold(Vertx vertx, Map<String, String> args) throws Exception {
+        int port = BenchArgs.intArg(args, "port", 8080);
+        StringBuilder rows = new StringBuilder();
+        for (int i = 0; i < StreamLoadVerticle.GOLD_ROWS; i++) {
+            rows.append(new JsonObject().put("instruction", "{premise} 1. {choice1} 2. {choice2}")
+                    .put("inputs", new JsonObject().put("premise", PROMPT).put("choice1", "a").put("choice2", "b"))
+                    .put("outputs", i % 2 == 0 ? "1" : "2")
+                    .put("meta", new JsonObject().put("id", i).put("task", "cause")).encode()).append('\n');
+        }
+        HttpClient client = vertx.createHttpClient(StreamLoadVerticle.clientOptions(port));
+        String answer = client.request(new RequestOptions().setMethod(HttpMethod.POST).setURI("/v1/evals/gold/parus"))
+                .compose(req -> req.send(rows.toString()))
+                .compose(resp -> resp.body().map(b -> resp.statusCode() + " " + b))
+                .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        client.close();
+        if (!answer.startsWith("200 ")) {
+            throw new IllegalStateException("gold upload refused: " + answer);
+        }
+        System.err.println("gold uploaded: " + answer.substring(4));
+    }
+
+    /** {@code name:port:pid[:tagged],...}, or the single {@code --target --port --server-pid} form. */
     static List<LoadWindow.Target> targets(Map<String, String> args) {
         List<LoadWindow.Target> out = new ArrayList<>();
         if (args.containsKey("targets")) {
             for (String t : args.get("targets").split(",")) {
                 String[] f = t.split(":");
-                out.add(new LoadWindow.Target(f[0], Integer.parseInt(f[1]), f.length > 2 ? Long.parseLong(f[2]) : 0));
+                out.add(new LoadWindow.Target(f[0], Integer.parseInt(f[1]), f.length > 2 ? Long.parseLong(f[2]) : 0,
+                        f.length > 3 && f[3].equals("tagged")));
             }
         } else {
             out.add(new LoadWindow.Target(BenchArgs.required(args, "target"), BenchArgs.intArg(args, "port", 8080),
-                    Long.parseLong(args.getOrDefault("server-pid", "0"))));
+                    Long.parseLong(args.getOrDefault("server-pid", "0")), false));
         }
         return out;
     }
@@ -261,7 +286,7 @@ public final class LoadClient {
 
     /** A few short slow streams run to completion before the idle measurement. */
     private static void warmSlowStreams(Vertx vertx, int port) throws Exception {
-        LoadWindow.Target t = new LoadWindow.Target("warm-up", port, 0);
+        LoadWindow.Target t = new LoadWindow.Target("warm-up", port, 0, false);
         LoadWindow w = LoadWindow.run(vertx, t, requestBody(2), 2, 32, 1, 0, 1, 30);
         if (w.errors() + w.incomplete() > 0) {
             throw new IllegalStateException("warm-up streams failed: " + w.firstError());

@@ -18,10 +18,13 @@ import io.vertx.core.json.JsonObject;
  */
 record LoadWindow(double seconds, long tokens, long started, long completed, long incomplete, long errors,
         long miscounted, boolean drained, LatencySamples ttft, long serverTicks, long clientTicks, long machineTicks,
-        String firstError) {
+        String firstError, GatewayHistograms internal) {
 
-    /** A server under test: its name in the results, its port and its pid (0 if unknown: no CPU figures). */
-    record Target(String name, int port, long pid) {
+    /**
+     * A server under test: its name in the results, its port, its pid (0 if unknown: no CPU figures), and whether its
+     * requests are tagged as benchmark documents (scored live by evalgate).
+     */
+    record Target(String name, int port, long pid, boolean tagged) {
     }
 
     /**
@@ -38,14 +41,16 @@ record LoadWindow(double seconds, long tokens, long started, long completed, lon
         for (int i = 0; i < Math.min(loops, concurrency); i++) {
             int share = concurrency / loops + (i < concurrency % loops ? 1 : 0);
             StreamLoadVerticle v = new StreamLoadVerticle(target.port(), body, share, windowStart, windowEnd,
-                    maxTokens);
+                    maxTokens, target.tagged());
             verticles.add(v);
             deployments.add(await(vertx.deployVerticle(v, new DeploymentOptions()), 30));
         }
         sleepUntil(windowStart);
         CpuTimes cpuStart = CpuTimes.sample(target.pid());
+        GatewayHistograms internalStart = GatewayHistograms.scrape(vertx, target.port());
         sleepUntil(windowEnd);
         CpuTimes cpuEnd = CpuTimes.sample(target.pid());
+        GatewayHistograms internalEnd = GatewayHistograms.scrape(vertx, target.port());
         boolean drained = true;
         try {
             Future.all(verticles.stream().map(StreamLoadVerticle::finished).toList())
@@ -75,7 +80,8 @@ record LoadWindow(double seconds, long tokens, long started, long completed, lon
         }
         return new LoadWindow(seconds, tokens, started, completed, incomplete, errors, miscounted, drained, ttft,
                 cpuEnd.serverTicks() - cpuStart.serverTicks(), cpuEnd.clientTicks() - cpuStart.clientTicks(),
-                cpuEnd.machineBusyTicks() - cpuStart.machineBusyTicks(), firstError);
+                cpuEnd.machineBusyTicks() - cpuStart.machineBusyTicks(), firstError,
+                internalStart == null || internalEnd == null ? null : internalEnd.minus(internalStart));
     }
 
     /** The windows of one target at one concurrency as one result: counts added, TTFT samples pooled. */
@@ -86,6 +92,7 @@ record LoadWindow(double seconds, long tokens, long started, long completed, lon
         boolean drained = true;
         String firstError = null;
         LatencySamples ttft = new LatencySamples();
+        GatewayHistograms internal = null;
         JsonArray perRound = new JsonArray();
         JsonArray ttftByRound = new JsonArray();
         for (LoadWindow w : rounds) {
@@ -101,6 +108,9 @@ record LoadWindow(double seconds, long tokens, long started, long completed, lon
             machine += w.machineTicks();
             drained &= w.drained();
             ttft.addAll(w.ttft());
+            if (w.internal() != null) {
+                internal = internal == null ? w.internal() : internal.plus(w.internal());
+            }
             if (firstError == null) {
                 firstError = w.firstError();
             }
@@ -135,6 +145,12 @@ record LoadWindow(double seconds, long tokens, long started, long completed, lon
                 .put("other_cpu_cores", Math.max(0, machineCores - serverCores - clientCores))
                 .put("server_cpu_us_per_token",
                         tokens == 0 ? null : server / CpuTimes.TICKS_PER_SECOND * 1e6 / tokens);
+        if (internal != null) {
+            // the gateway's own clock: how long a request waits before the engine starts, and a token before its
+            // bytes reach the socket (a window's requests and writes, whether or not their streams ended in it)
+            result.put("gateway_request_to_engine", internal.summary(GatewayHistograms.METRICS[0]));
+            result.put("gateway_token_to_socket", internal.summary(GatewayHistograms.METRICS[1]));
+        }
         if (firstError != null) {
             result.put("first_error", firstError);
         }

@@ -22,6 +22,8 @@ import io.vertx.core.http.RequestOptions;
 final class StreamLoadVerticle extends AbstractVerticle {
 
     static final String PATH = "/v1/chat/completions";
+    /** PARus gold rows the bench uploads for tagged requests ({@code LoadClient gold}). */
+    static final int GOLD_ROWS = 1000;
 
     private final int port;
     private final Buffer body;
@@ -29,6 +31,7 @@ final class StreamLoadVerticle extends AbstractVerticle {
     private final long windowStart;
     private final long windowEnd;
     private final int expectedContent;
+    private final boolean tagged;
     private final Promise<Void> finished = Promise.promise();
 
     private HttpClient client;
@@ -47,14 +50,18 @@ final class StreamLoadVerticle extends AbstractVerticle {
      * @param windowStart {@link System#nanoTime()} at which counting starts; load before it is warm-up
      * @param windowEnd when counting stops and slots stop sending new requests
      * @param expectedContent content events a complete stream has (max_tokens)
+     * @param tagged whether requests carry {@code X-Eval-*} headers: PARus documents 0..999 of run {@code bench}, in
+     *        turn, so the gateway scores each one live
      */
-    StreamLoadVerticle(int port, Buffer body, int slots, long windowStart, long windowEnd, int expectedContent) {
+    StreamLoadVerticle(int port, Buffer body, int slots, long windowStart, long windowEnd, int expectedContent,
+            boolean tagged) {
         this.port = port;
         this.body = body;
         this.slots = slots;
         this.windowStart = windowStart;
         this.windowEnd = windowEnd;
         this.expectedContent = expectedContent;
+        this.tagged = tagged;
     }
 
     @Override
@@ -96,8 +103,13 @@ final class StreamLoadVerticle extends AbstractVerticle {
         started++;
         inFlight++;
         Stream stream = new Stream();
-        client.request(new RequestOptions().setMethod(HttpMethod.POST).setURI(PATH)
-                .putHeader("Content-Type", "application/json"))
+        RequestOptions request = new RequestOptions().setMethod(HttpMethod.POST).setURI(PATH)
+                .putHeader("Content-Type", "application/json");
+        if (tagged) {
+            request.putHeader("X-Eval-Run", "bench").putHeader("X-Eval-Task", "parus")
+                    .putHeader("X-Eval-Doc-Id", Long.toString(started % GOLD_ROWS));
+        }
+        client.request(request)
                 .onSuccess(stream::send)
                 .onFailure(stream::fail);
     }
