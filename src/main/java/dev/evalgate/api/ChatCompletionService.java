@@ -88,7 +88,7 @@ public final class ChatCompletionService {
         SamplingParams.validated(req.temperature(), req.topP(), req.topK(), req.seed(),
                 requestedMax == null ? 1 : requestedMax, stop, includeStop, n);
 
-        RenderedPrompt prompt = renderer.render(ChatMessages.normalize(req.messages(), mapper), req.tools(),
+        RenderedPrompt prompt = renderer.render(ChatMessages.normalize(req.messages()), req.tools(),
                 req.addGenerationPrompt() == null || req.addGenerationPrompt(), req.chatTemplateKwargs());
         int promptLen = prompt.tokens().length;
         int maxLen = model.maxModelLen();

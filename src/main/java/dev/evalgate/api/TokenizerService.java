@@ -56,7 +56,7 @@ public final class TokenizerService {
             if (req.prompt() != null) {
                 throw ApiException.badRequest("prompt", "Send either `prompt` or `messages`, not both.");
             }
-            RenderedPrompt rendered = renderer.render(ChatMessages.normalize(req.messages(), mapper), req.tools(),
+            RenderedPrompt rendered = renderer.render(ChatMessages.normalize(req.messages()), req.tools(),
                     req.addGenerationPrompt() == null || req.addGenerationPrompt(), req.chatTemplateKwargs());
             // chat prompts carry their special tokens in the template text; vLLM's default add_special_tokens is false
             tokens = Boolean.TRUE.equals(req.addSpecialTokens())

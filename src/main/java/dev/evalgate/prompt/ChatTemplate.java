@@ -45,9 +45,12 @@ public final class ChatTemplate {
     private static final ThreadLocal<Context> THREAD_GLOBALS = ThreadLocal.withInitial(ENGINE::getGlobalContextCopy);
 
     private final Node root;
+    /** The source is the Llama 3.1 template: plain conversations are written by {@link Llama31Prompt}. */
+    private final boolean llama31;
 
-    private ChatTemplate(Node root) {
+    private ChatTemplate(Node root, boolean llama31) {
         this.root = root;
+        this.llama31 = llama31;
     }
 
     /** Parses once; the node tree is immutable and shared by all later renders. */
@@ -73,7 +76,7 @@ public final class ChatTemplate {
             // Failures that depend on the (here empty) context are for render() to report.
         }
         rejectSyntaxErrors(validator.getErrors());
-        return new ChatTemplate(root);
+        return new ChatTemplate(root, source.strip().equals(DefaultHolder.SOURCE.strip()));
     }
 
     private static void rejectSyntaxErrors(List<TemplateError> errors) {
@@ -100,6 +103,12 @@ public final class ChatTemplate {
 
     /** Renders; context values are plain Java maps/lists/strings/numbers/booleans/null (as from Jackson). */
     public String render(Map<String, Object> context) {
+        String direct = llama31 ? Llama31Prompt.render(context) : null;
+        return direct != null ? direct : renderTemplate(context);
+    }
+
+    /** Renders through Jinjava, whatever the template. */
+    String renderTemplate(Map<String, Object> context) {
         Context globals = THREAD_GLOBALS.get();
         Context scope = new Context(globals, context, CONFIG.getDisabled());
         JinjavaInterpreter interpreter = CONFIG.getInterpreterFactory().newInstance(ENGINE, scope, CONFIG);
@@ -389,6 +398,9 @@ public final class ChatTemplate {
     private static final class DefaultHolder {
         static final String SOURCE = readResource(DEFAULT_RESOURCE);
         static final ChatTemplate LLAMA31 = compile(SOURCE);
+
+        private DefaultHolder() {
+        }
 
         private static String readResource(String name) {
             try (InputStream in = ChatTemplate.class.getResourceAsStream(name)) {
