@@ -48,7 +48,7 @@ public final class TestDatabase {
     /** Drops every table: the next gateway start migrates an empty database. */
     public static void reset() {
         ensureExists();
-        rows(NAME, "drop schema public cascade; create schema public");
+        rows(NAME, "set client_min_messages = warning; drop schema public cascade; create schema public");
     }
 
     /** The rows of a query on the test database, each as its column values. */
