@@ -107,7 +107,7 @@ public final class PostgresSampleStore implements SampleStore {
             spoolPending = true;
         } catch (UncheckedIOException e) {
             // the disk failed too: the last place left is the log, from which the sample can be recovered by hand
-            LOG.errorf("%s; sample lost to the store: %s", e.getMessage(), line(sample));
+            LOG.errorf("%s; sample lost to the store: %s", e.getMessage(), json(sample));
         }
     }
 
@@ -467,11 +467,6 @@ public final class PostgresSampleStore implements SampleStore {
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException(e);
         }
-    }
-
-    private static String line(SampleRecord s) {
-        String j = json(s);
-        return j == null ? "" : j;
     }
 
     private static OffsetDateTime time(long millis) {
