@@ -24,6 +24,7 @@ import dev.evalgate.scoring.Completion;
 import dev.evalgate.scoring.EvalTag;
 import dev.evalgate.scoring.RequestSummary;
 import io.vertx.core.MultiMap;
+import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
@@ -119,7 +120,11 @@ public final class ChatCompletionService {
                 .putHeader("Content-Type", "text/event-stream; charset=utf-8")
                 .putHeader("Cache-Control", "no-cache")
                 .setChunked(true);
-        SseWriter out = new SseWriter(response, Vertx.currentContext(), timings);
+        Context context = Vertx.currentContext();
+        if (context == null) {
+            throw new IllegalStateException("stream() must run on a Vert.x context: the response's event loop or a worker");
+        }
+        SseWriter out = new SseWriter(response, context, timings);
         StringBuilder roles = new StringBuilder();
         for (int i = 0; i < p.n(); i++) {
             roles.append(chunks.role(i));

@@ -48,7 +48,10 @@ public class OpenAiRoutes {
         post(router, "/detokenize", ctx -> tokenizer.detokenize(ctx.body().buffer()), this::json);
     }
 
-    /** Runs {@code onWorker} on a worker thread with the body read, then {@code respond} on the event loop. */
+    /**
+     * Runs {@code onWorker} on a worker thread with the body read, then {@code respond} on the same thread (Vert.x
+     * responses may be written from any thread; their I/O still happens on the connection's event loop).
+     */
     private <T> void post(Router router, String path, Function<RoutingContext, T> onWorker,
             BiConsumer<T, HttpServerResponse> respond) {
         router.post(path)
@@ -65,9 +68,12 @@ public class OpenAiRoutes {
                     "Unsupported Media Type: Only 'application/json' is allowed"));
             return;
         }
-        ctx.vertx().<T>executeBlocking(() -> onWorker.apply(ctx), false)
-                .onSuccess(result -> respond.accept(result, ctx.response()))
-                .onFailure(failure -> fail(ctx.response(), OpenAiErrors.toApi(failure)));
+        // the answer starts on the worker thread too (generation is handed to the engine from there): going back to
+        // the event loop first would make every request wait behind the streams that loop is writing
+        ctx.vertx().<Void>executeBlocking(() -> {
+            respond.accept(onWorker.apply(ctx), ctx.response());
+            return null;
+        }, false).onFailure(failure -> fail(ctx.response(), OpenAiErrors.toApi(failure)));
     }
 
     private void json(TokenizerService.Answer answer, HttpServerResponse response) {

@@ -20,7 +20,10 @@ final class SseWriter {
     /** When the engine handed over the oldest token waiting in {@link #pending}, 0 when none waits. */
     private long oldestTokenNanos;
 
-    /** Must be created on the response's event loop. */
+    /**
+     * @param context the response's: created on its event loop, or on a worker running a blocking task for it (Vert.x
+     *        keeps the event-loop context current there)
+     */
     SseWriter(HttpServerResponse response, Context context, GatewayTimings timings) {
         this.response = response;
         this.context = context;
