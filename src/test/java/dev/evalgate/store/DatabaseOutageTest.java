@@ -63,6 +63,13 @@ class DatabaseOutageTest {
      */
     public static class Proxy implements QuarkusTestResourceLifecycleManager {
         private TcpProxy proxy;
+        private boolean startCut;
+
+        /** {@code cut=true}: the database is unreachable from the start. */
+        @Override
+        public void init(Map<String, String> initArgs) {
+            startCut = Boolean.parseBoolean(initArgs.getOrDefault("cut", "false"));
+        }
 
         @Override
         public Map<String, String> start() {
@@ -80,6 +87,9 @@ class DatabaseOutageTest {
                 }
             };
             System.getProperties().put("evalgate.test.db-proxy", control);
+            if (startCut) {
+                proxy.cut();
+            }
             return TestDatabase.config(proxy.port());
         }
 
