@@ -7,6 +7,7 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
@@ -37,6 +38,8 @@ import io.vertx.core.http.HttpServerRequest;
 public class EvalRunsResource {
 
     private final SampleStore store;
+    /** The runs list's items, each kept while its run's sample count and the gold stay as they were. */
+    private final Map<String, ListedRun> listed = new ConcurrentHashMap<>();
     private final GoldStore gold;
     private final TaskCatalogue catalogue;
     private final AdminAccess admin;
@@ -52,17 +55,27 @@ public class EvalRunsResource {
     @Path("/runs")
     public Map<String, Object> runs() {
         List<Object> data = new ArrayList<>();
-        for (String run : store.runs()) {
-            Map<String, Collection<SampleRecord>> tasks = store.run(run).orElse(Map.of());
-            Map<String, Object> report = RunReport.build(run, tasks, gold, catalogue);
-            Map<String, Object> item = new LinkedHashMap<>();
-            item.put("run", run);
-            item.put("tasks", tasks.size());
-            item.put("samples", tasks.values().stream().mapToInt(Collection::size).sum());
-            item.put("total_score", report.get("total_score"));
-            data.add(item);
-        }
+        Map<String, Long> runs = store.runs();
+        long goldVersion = gold.version();
+        runs.forEach((run, received) -> {
+            ListedRun cached = listed.get(run);
+            if (cached == null || cached.received() != received || cached.goldVersion() != goldVersion) {
+                Map<String, Collection<SampleRecord>> tasks = store.run(run).orElse(Map.of());
+                Map<String, Object> report = RunReport.build(run, tasks, gold, catalogue);
+                Map<String, Object> item = new LinkedHashMap<>();
+                item.put("run", run);
+                item.put("tasks", tasks.size());
+                item.put("samples", tasks.values().stream().mapToInt(Collection::size).sum());
+                item.put("total_score", report.get("total_score"));
+                cached = new ListedRun(received, goldVersion, item);
+                listed.put(run, cached);
+            }
+            data.add(cached.item());
+        });
         return Map.of("object", "list", "data", data);
+    }
+
+    private record ListedRun(long received, long goldVersion, Map<String, Object> item) {
     }
 
     @GET

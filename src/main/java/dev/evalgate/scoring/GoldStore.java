@@ -28,6 +28,7 @@ public final class GoldStore {
 
     private final TaskCatalogue catalogue;
     private final Map<String, Map<String, GoldRow>> byTask = new ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicLong version = new java.util.concurrent.atomic.AtomicLong();
 
     public GoldStore(TaskCatalogue catalogue) {
         this.catalogue = catalogue;
@@ -80,6 +81,12 @@ public final class GoldStore {
             map.put(row.docId(), row);
         }
         byTask.put(task, map);
+        version.incrementAndGet();
+    }
+
+    /** Changes whenever any task's gold is replaced: reports computed against an older version are stale. */
+    public long version() {
+        return version.get();
     }
 
     public Optional<GoldRow> row(String task, String docId) {

@@ -19,12 +19,15 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 public final class RunScoreboard {
 
     private final Map<String, Map<String, Map<String, SampleRecord>>> runs = new ConcurrentHashMap<>();
+    private final Map<String, java.util.concurrent.atomic.AtomicLong> received = new ConcurrentHashMap<>();
 
     /** Records a sample and returns what is now stored for its document. */
     public SampleRecord record(SampleRecord sample) {
         Map<String, SampleRecord> docs = runs.computeIfAbsent(sample.run(), r -> new ConcurrentHashMap<>())
                 .computeIfAbsent(sample.task(), t -> new ConcurrentHashMap<>());
-        return docs.merge(sample.docId(), sample, RunScoreboard::merge);
+        SampleRecord stored = docs.merge(sample.docId(), sample, RunScoreboard::merge);
+        received.computeIfAbsent(sample.run(), r -> new java.util.concurrent.atomic.AtomicLong()).incrementAndGet();
+        return stored;
     }
 
     private static SampleRecord merge(SampleRecord old, SampleRecord added) {
@@ -46,8 +49,11 @@ public final class RunScoreboard {
         return answer != null && answer.isArray() && answer.size() == 1 && answer.get(0).isArray();
     }
 
-    public List<String> runs() {
-        return new ArrayList<>(new TreeMap<>(runs).keySet());
+    /** Every run with how many samples it has received (a count that only grows), by name. */
+    public java.util.SortedMap<String, Long> runs() {
+        java.util.SortedMap<String, Long> out = new TreeMap<>();
+        received.forEach((run, n) -> out.put(run, n.get()));
+        return out;
     }
 
     /** The samples of a run by task, or empty when the run is unknown. */

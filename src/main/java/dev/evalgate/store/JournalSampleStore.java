@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.SortedMap;
 
 import org.jboss.logging.Logger;
 
@@ -63,7 +64,7 @@ public final class JournalSampleStore implements SampleStore {
     }
 
     @Override
-    public List<String> runs() {
+    public SortedMap<String, Long> runs() {
         return board.runs();
     }
 

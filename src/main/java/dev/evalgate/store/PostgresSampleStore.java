@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -347,10 +348,15 @@ public final class PostgresSampleStore implements SampleStore {
     }
 
     @Override
-    public List<String> runs() {
-        List<RunEntity> runs = await(() -> Panache.withSession(() -> RunEntity.<RunEntity>find("order by name").list()),
+    public SortedMap<String, Long> runs() {
+        syncGold();
+        List<Object[]> counts = await(() -> Panache.withSession(() -> Panache.getSession().chain(s -> s.createQuery(
+                "select r.name, (select count(*) from SampleEntity s where s.run = r.name) from RunEntity r",
+                Object[].class).getResultList())),
                 "list the runs");
-        return runs.stream().map(r -> r.name).toList();
+        SortedMap<String, Long> runs = new TreeMap<>();
+        counts.forEach(c -> runs.put((String) c[0], ((Number) c[1]).longValue()));
+        return runs;
     }
 
     @Override

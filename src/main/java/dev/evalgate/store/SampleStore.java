@@ -1,9 +1,9 @@
 package dev.evalgate.store;
 
 import java.util.Collection;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.SortedMap;
 import java.util.function.Consumer;
 
 import dev.evalgate.scoring.SampleRecord;
@@ -18,8 +18,11 @@ public interface SampleStore extends Consumer<SampleRecord>, AutoCloseable {
     @Override
     void accept(SampleRecord sample);
 
-    /** Names of every run, sorted. */
-    List<String> runs();
+    /**
+     * Every run, by name, with how many samples it has received: samples are only ever added, so a changed count
+     * is a changed run.
+     */
+    SortedMap<String, Long> runs();
 
     /** The samples of a run by task, folded as {@link dev.evalgate.scoring.RunScoreboard} does; empty when unknown. */
     Optional<Map<String, Collection<SampleRecord>>> run(String run);

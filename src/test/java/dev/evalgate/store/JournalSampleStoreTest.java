@@ -51,7 +51,8 @@ class JournalSampleStoreTest {
 
         GoldStore reloaded = new GoldStore(catalogue);
         JournalSampleStore second = new JournalSampleStore(dir, reloaded);
-        assertEquals(List.of("other", "r"), second.runs());
+        assertEquals(List.of("other", "r"), List.copyOf(second.runs().keySet()));
+        assertEquals(3L, second.runs().get("r"), "samples received by run r");
         assertEquals(before, second.run("r").orElseThrow());
         assertEquals(4L, second.status().get("samples_read_back"));
         assertEquals(3, reloaded.goldCount("parus"), "uploaded gold is back too");

@@ -129,7 +129,11 @@ class PostgresStoreTest {
             }
         }
         assertEquals("2", doc3.path("answer").asText());
-        assertTrue(getJson(null, "/v1/evals/runs").toString().contains(run));
+        JsonNode listed = listed(run);
+        assertEquals(4, listed.path("samples").asInt());
+        TestDatabase.query("insert into eval_sample (id, run, task, doc_id, raw_outputs, answer, created_at, written_by) "
+                + "values ('" + UUID.randomUUID() + "', '" + run + "', 'parus', '9', '[\"1\"]', '\"1\"', now(), 'other')");
+        assertEquals(5, listed(run).path("samples").asInt(), "the runs list is recomputed when a run has more samples");
     }
 
     @Test
@@ -172,6 +176,16 @@ class PostgresStoreTest {
     private static SampleRecord sample(String run, String docId) {
         return new SampleRecord(UUID.randomUUID().toString(), run, "parus", docId, null, List.of("1"), null, null,
                 System.currentTimeMillis(), null, null, "m", "synthetic");
+    }
+
+    /** The run's item in {@code GET /v1/evals/runs}. */
+    static JsonNode listed(String run) {
+        for (JsonNode item : getJson(null, "/v1/evals/runs").path("data")) {
+            if (item.path("run").asText().equals(run)) {
+                return item;
+            }
+        }
+        throw new AssertionError(run + " is not listed");
     }
 
     static long samplesInDatabase(String run) {
