@@ -38,8 +38,8 @@ import io.vertx.core.http.HttpServerRequest;
 public class EvalRunsResource {
 
     private final SampleStore store;
-    /** The runs list's items, each kept while its run's sample count and the gold stay as they were. */
-    private final Map<String, ListedRun> listed = new ConcurrentHashMap<>();
+    /** Each run's report, kept while its run's sample count and the gold stay as they were. */
+    private final Map<String, ScoredRun> reports = new ConcurrentHashMap<>();
     private final GoldStore gold;
     private final TaskCatalogue catalogue;
     private final AdminAccess admin;
@@ -55,33 +55,43 @@ public class EvalRunsResource {
     @Path("/runs")
     public Map<String, Object> runs() {
         List<Object> data = new ArrayList<>();
-        Map<String, Long> runs = store.runs();
-        long goldVersion = gold.version();
-        runs.forEach((run, received) -> {
-            ListedRun cached = listed.get(run);
-            if (cached == null || cached.received() != received || cached.goldVersion() != goldVersion) {
-                Map<String, Collection<SampleRecord>> tasks = store.run(run).orElse(Map.of());
-                Map<String, Object> report = RunReport.build(run, tasks, gold, catalogue);
-                Map<String, Object> item = new LinkedHashMap<>();
-                item.put("run", run);
-                item.put("tasks", tasks.size());
-                item.put("samples", tasks.values().stream().mapToInt(Collection::size).sum());
-                item.put("total_score", report.get("total_score"));
-                cached = new ListedRun(received, goldVersion, item);
-                listed.put(run, cached);
-            }
-            data.add(cached.item());
-        });
+        store.runs().forEach((run, received) -> data.add(scored(run, received).item()));
         return Map.of("object", "list", "data", data);
-    }
-
-    private record ListedRun(long received, long goldVersion, Map<String, Object> item) {
     }
 
     @GET
     @Path("/runs/{run}")
     public Map<String, Object> run(@PathParam("run") String run) {
-        return RunReport.build(run, samples(run), gold, catalogue);
+        Long received = store.runs().get(run);
+        if (received == null) {
+            throw notFound(run);
+        }
+        return scored(run, received).report();
+    }
+
+    /**
+     * A run's report and its line in the runs list, computed again only when the run has received more samples or
+     * the gold changed since (a live scoreboard asks often; a full MERA run has some 20,000 samples).
+     */
+    private ScoredRun scored(String run, long received) {
+        long goldVersion = gold.version();
+        ScoredRun cached = reports.get(run);
+        if (cached != null && cached.received() == received && cached.goldVersion() == goldVersion) {
+            return cached;
+        }
+        Map<String, Collection<SampleRecord>> tasks = samples(run);
+        Map<String, Object> report = RunReport.build(run, tasks, gold, catalogue);
+        Map<String, Object> item = new LinkedHashMap<>();
+        item.put("run", run);
+        item.put("tasks", tasks.size());
+        item.put("samples", tasks.values().stream().mapToInt(Collection::size).sum());
+        item.put("total_score", report.get("total_score"));
+        ScoredRun scored = new ScoredRun(received, goldVersion, report, item);
+        reports.put(run, scored);
+        return scored;
+    }
+
+    private record ScoredRun(long received, long goldVersion, Map<String, Object> report, Map<String, Object> item) {
     }
 
     @GET
@@ -158,7 +168,10 @@ public class EvalRunsResource {
     }
 
     private Map<String, Collection<SampleRecord>> samples(String run) {
-        return store.run(run).orElseThrow(() -> new ApiException(404, "NotFoundError", "run",
-                "The run `" + run + "` does not exist."));
+        return store.run(run).orElseThrow(() -> notFound(run));
+    }
+
+    private static ApiException notFound(String run) {
+        return new ApiException(404, "NotFoundError", "run", "The run `" + run + "` does not exist.");
     }
 }

@@ -134,6 +134,12 @@ class PostgresStoreTest {
         TestDatabase.query("insert into eval_sample (id, run, task, doc_id, raw_outputs, answer, created_at, written_by) "
                 + "values ('" + UUID.randomUUID() + "', '" + run + "', 'parus', '9', '[\"1\"]', '\"1\"', now(), 'other')");
         assertEquals(5, listed(run).path("samples").asInt(), "the runs list is recomputed when a run has more samples");
+        assertEquals(5, getJson(null, "/v1/evals/runs/" + run).path("tasks").path("parus").path("samples").asInt(),
+                "so is the report");
+        given().contentType("text/plain; charset=UTF-8").body(StoreTestSupport.parusGold(6))
+                .post("/v1/evals/gold/parus").then().statusCode(200);
+        assertEquals(6, getJson(null, "/v1/evals/runs/" + run).path("tasks").path("parus").path("gold_available")
+                .asInt(), "and when the gold changes");
     }
 
     @Test
