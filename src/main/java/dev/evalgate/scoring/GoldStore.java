@@ -13,6 +13,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -28,7 +29,7 @@ public final class GoldStore {
 
     private final TaskCatalogue catalogue;
     private final Map<String, Map<String, GoldRow>> byTask = new ConcurrentHashMap<>();
-    private final java.util.concurrent.atomic.AtomicLong version = new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicLong version = new AtomicLong();
 
     public GoldStore(TaskCatalogue catalogue) {
         this.catalogue = catalogue;

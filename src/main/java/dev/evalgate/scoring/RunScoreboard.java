@@ -5,8 +5,10 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -19,14 +21,14 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 public final class RunScoreboard {
 
     private final Map<String, Map<String, Map<String, SampleRecord>>> runs = new ConcurrentHashMap<>();
-    private final Map<String, java.util.concurrent.atomic.AtomicLong> received = new ConcurrentHashMap<>();
+    private final Map<String, AtomicLong> received = new ConcurrentHashMap<>();
 
     /** Records a sample and returns what is now stored for its document. */
     public SampleRecord record(SampleRecord sample) {
         Map<String, SampleRecord> docs = runs.computeIfAbsent(sample.run(), r -> new ConcurrentHashMap<>())
                 .computeIfAbsent(sample.task(), t -> new ConcurrentHashMap<>());
         SampleRecord stored = docs.merge(sample.docId(), sample, RunScoreboard::merge);
-        received.computeIfAbsent(sample.run(), r -> new java.util.concurrent.atomic.AtomicLong()).incrementAndGet();
+        received.computeIfAbsent(sample.run(), r -> new AtomicLong()).incrementAndGet();
         return stored;
     }
 
@@ -50,8 +52,8 @@ public final class RunScoreboard {
     }
 
     /** Every run with how many samples it has received (a count that only grows), by name. */
-    public java.util.SortedMap<String, Long> runs() {
-        java.util.SortedMap<String, Long> out = new TreeMap<>();
+    public SortedMap<String, Long> runs() {
+        SortedMap<String, Long> out = new TreeMap<>();
         received.forEach((run, n) -> out.put(run, n.get()));
         return out;
     }
