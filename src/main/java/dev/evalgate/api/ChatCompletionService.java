@@ -23,8 +23,8 @@ import dev.evalgate.prompt.PromptRenderer.RenderedPrompt;
 import dev.evalgate.scoring.Completion;
 import dev.evalgate.scoring.EvalTag;
 import dev.evalgate.scoring.RequestSummary;
-import io.vertx.core.MultiMap;
 import io.vertx.core.Context;
+import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
@@ -132,7 +132,7 @@ public final class ChatCompletionService {
         out.write(roles.toString());
         // only tagged requests keep their text: scoring needs it, the stream itself does not
         StringBuilder[] texts = p.tag() == null ? null : newTexts(p.n());
-        String[] finishReasons = new String[p.n()];
+        SequenceDecoder[] decoders = new SequenceDecoder[p.n()];
         run(p, response, new ChoiceSink() {
             @Override
             public void delta(int index, String text, long engineNanos) {
@@ -147,13 +147,13 @@ public final class ChatCompletionService {
                 if (texts != null) {
                     texts[index].append(text);
                 }
-                finishReasons[index] = decoder.finishReason().wire();
+                decoders[index] = decoder;
                 out.write(chunks.finish(index, text, decoder.finishReason(), decoder.stopReason()), engineNanos);
             }
 
             @Override
             public void allFinished(int completionTokens) {
-                notifyListener(p, texts, finishReasons, completionTokens);
+                notifyListener(p, texts, decoders, completionTokens);
                 out.end(p.request().includeUsage()
                         ? chunks.usage(p.prompt().tokens().length, completionTokens) + ChatCompletionChunks.DONE
                         : ChatCompletionChunks.DONE);
@@ -172,7 +172,6 @@ public final class ChatCompletionService {
         response.putHeader(SYSTEM_PROMPT_HEADER, p.prompt().systemPrompt());
         StringBuilder[] texts = newTexts(p.n());
         SequenceDecoder[] decoders = new SequenceDecoder[p.n()];
-        String[] finishReasons = new String[p.n()];
         run(p, response, new ChoiceSink() {
             @Override
             public void delta(int index, String text, long engineNanos) {
@@ -183,12 +182,11 @@ public final class ChatCompletionService {
             public void finished(int index, String text, SequenceDecoder decoder, long engineNanos) {
                 texts[index].append(text);
                 decoders[index] = decoder;
-                finishReasons[index] = decoder.finishReason().wire();
             }
 
             @Override
             public void allFinished(int completionTokens) {
-                notifyListener(p, texts, finishReasons, completionTokens);
+                notifyListener(p, texts, decoders, completionTokens);
                 List<Object> choices = new ArrayList<>();
                 for (int i = 0; i < p.n(); i++) {
                     Map<String, Object> message = new LinkedHashMap<>();
@@ -240,7 +238,7 @@ public final class ChatCompletionService {
     }
 
     /** Hands a tagged completion to scoring; the first token time is approximated by the response start. */
-    private void notifyListener(Prepared p, StringBuilder[] texts, String[] finishReasons, int completionTokens) {
+    private void notifyListener(Prepared p, StringBuilder[] texts, SequenceDecoder[] decoders, int completionTokens) {
         if (p.tag() == null || texts == null) {
             return;
         }
@@ -250,8 +248,12 @@ public final class ChatCompletionService {
         }
         double totalMs = (System.nanoTime() - p.receivedNanos()) / 1e6;
         double ttftMs = p.firstTokenNanos() == 0 ? totalMs : (p.firstTokenNanos() - p.receivedNanos()) / 1e6;
+        List<String> finishReasons = new ArrayList<>(decoders.length);
+        for (SequenceDecoder d : decoders) {
+            finishReasons.add(d.finishReason().wire());
+        }
         RequestSummary request = new RequestSummary(p.id(), p.prompt().tokens().length, completionTokens,
-                p.sampling().maxTokens(), p.sampling().temperature(), List.of(finishReasons));
+                p.sampling().maxTokens(), p.sampling().temperature(), finishReasons);
         listener.completed(new Completion(p.tag(), outputs, request, ttftMs, totalMs, model.name()));
     }
 

@@ -18,7 +18,6 @@ import org.junit.jupiter.api.Test;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 
 /**
@@ -30,13 +29,11 @@ import io.quarkus.test.junit.TestProfile;
 class DatabaseLateTest {
 
     /** As {@link DatabaseOutageTest}, but the proxy is cut before the gateway starts. */
-    public static class DatabaseAwayAtStart implements QuarkusTestProfile {
+    public static class DatabaseAwayAtStart extends DatabaseOutageTest.BehindProxy {
         @Override
         public Map<String, String> getConfigOverrides() {
-            Map<String, String> config = new HashMap<>();
-            config.put("evalgate.engine", "synthetic");
+            Map<String, String> config = new HashMap<>(super.getConfigOverrides());
             config.put("evalgate.data-dir", "target/evalgate-data-late");
-            config.put("evalgate.store.buffer-size", "5");
             return config;
         }
 
