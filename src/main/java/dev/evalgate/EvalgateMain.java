@@ -2,8 +2,8 @@ package dev.evalgate;
 
 import java.util.Arrays;
 
-import dev.evalgate.scoring.OfflineScorer;
-import dev.evalgate.scoring.PythonCodeSandbox;
+import dev.evalgate.scoring.runs.OfflineScorer;
+import dev.evalgate.scoring.sandbox.PythonCodeSandbox;
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.annotations.QuarkusMain;
 

@@ -15,14 +15,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.evalgate.engine.GenerationRequest;
-import dev.evalgate.generation.SamplingParams;
+import dev.evalgate.engine.SamplingParams;
 import dev.evalgate.generation.SequenceDecoder;
 import dev.evalgate.ops.GatewayTimings;
 import dev.evalgate.prompt.PromptRenderer;
 import dev.evalgate.prompt.PromptRenderer.RenderedPrompt;
-import dev.evalgate.scoring.Completion;
-import dev.evalgate.scoring.EvalTag;
-import dev.evalgate.scoring.RequestSummary;
+import dev.evalgate.scoring.runs.Completion;
+import dev.evalgate.scoring.runs.EvalTag;
+import dev.evalgate.scoring.runs.RequestSummary;
 import io.vertx.core.Context;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;

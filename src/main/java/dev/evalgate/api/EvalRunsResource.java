@@ -20,12 +20,12 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
 import dev.evalgate.ops.AdminAccess;
-import dev.evalgate.scoring.GoldFormatException;
-import dev.evalgate.scoring.GoldStore;
-import dev.evalgate.scoring.RunReport;
-import dev.evalgate.scoring.SampleRecord;
-import dev.evalgate.scoring.SubmissionZip;
-import dev.evalgate.scoring.TaskCatalogue;
+import dev.evalgate.scoring.runs.GoldFormatException;
+import dev.evalgate.scoring.runs.GoldStore;
+import dev.evalgate.scoring.runs.RunReport;
+import dev.evalgate.scoring.runs.SampleRecord;
+import dev.evalgate.scoring.runs.SubmissionZip;
+import dev.evalgate.scoring.mera.TaskCatalogue;
 import dev.evalgate.store.SampleStore;
 import io.vertx.core.http.HttpServerRequest;
 

@@ -9,8 +9,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 
 import dev.evalgate.engine.EngineException;
-import dev.evalgate.generation.InvalidParameterException;
-import dev.evalgate.prompt.ChatTemplateException;
+import dev.evalgate.engine.InvalidParameterException;
+import dev.evalgate.prompt.jinja.ChatTemplateException;
 import dev.evalgate.store.StoreUnavailableException;
 
 /**

@@ -14,7 +14,7 @@ import dev.evalgate.ops.GatewayTimings;
 import dev.evalgate.prompt.PromptFormat;
 import dev.evalgate.prompt.PromptRenderer;
 import dev.evalgate.prompt.SystemPromptPolicy;
-import dev.evalgate.scoring.OnlineScorer;
+import dev.evalgate.scoring.runs.OnlineScorer;
 import io.micrometer.core.instrument.MeterRegistry;
 
 /** Wires the served model, its prompt format and its serving classes from configuration. */

@@ -1,6 +1,5 @@
 package dev.evalgate.engine;
 
-import dev.evalgate.generation.SamplingParams;
 
 /**
  * One sequence to generate: the prompt as token ids exactly as the engine must see them (no BOS is added) and how to sample.

@@ -1,5 +1,6 @@
 package dev.evalgate.generation;
 
+import dev.evalgate.engine.SamplingParams;
 import dev.evalgate.engine.GenerationStep;
 
 /**

@@ -1,5 +1,6 @@
 package dev.evalgate.prompt;
 
+import dev.evalgate.prompt.jinja.ChatTemplate;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -16,9 +16,9 @@ import java.util.SortedMap;
 
 import org.jboss.logging.Logger;
 
-import dev.evalgate.scoring.GoldStore;
-import dev.evalgate.scoring.RunScoreboard;
-import dev.evalgate.scoring.SampleRecord;
+import dev.evalgate.scoring.runs.GoldStore;
+import dev.evalgate.scoring.runs.RunScoreboard;
+import dev.evalgate.scoring.runs.SampleRecord;
 
 /**
  * The embedded store, for a gateway without a database: samples are appended to {@code samples.jsonl} and held in

@@ -33,10 +33,10 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 
-import dev.evalgate.scoring.GoldStore;
-import dev.evalgate.scoring.RequestSummary;
-import dev.evalgate.scoring.RunScoreboard;
-import dev.evalgate.scoring.SampleRecord;
+import dev.evalgate.scoring.runs.GoldStore;
+import dev.evalgate.scoring.runs.RequestSummary;
+import dev.evalgate.scoring.runs.RunScoreboard;
+import dev.evalgate.scoring.runs.SampleRecord;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.vertx.VertxContextSupport;
 import io.smallrye.mutiny.Uni;

@@ -19,7 +19,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.NullNode;
 
-import dev.evalgate.scoring.SampleRecord;
+import dev.evalgate.scoring.runs.SampleRecord;
 
 /**
  * An append-only file of samples, one JSON object per line. Every append reaches the operating system before it

@@ -6,7 +6,7 @@ import java.util.Optional;
 import java.util.SortedMap;
 import java.util.function.Consumer;
 
-import dev.evalgate.scoring.SampleRecord;
+import dev.evalgate.scoring.runs.SampleRecord;
 
 /**
  * Where scored samples and uploaded gold are kept, and where run results are read back from. Two kinds: PostgreSQL
@@ -24,7 +24,7 @@ public interface SampleStore extends Consumer<SampleRecord>, AutoCloseable {
      */
     SortedMap<String, Long> runs();
 
-    /** The samples of a run by task, folded as {@link dev.evalgate.scoring.RunScoreboard} does; empty when unknown. */
+    /** The samples of a run by task, folded as {@link dev.evalgate.scoring.runs.RunScoreboard} does; empty when unknown. */
     Optional<Map<String, Collection<SampleRecord>>> run(String run);
 
     /** Keeps an uploaded gold file so that it outlives a restart (and, with a database, reaches every replica). */

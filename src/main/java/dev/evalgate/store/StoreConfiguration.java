@@ -11,8 +11,8 @@ import org.eclipse.microprofile.config.ConfigProvider;
 import org.jboss.logging.Logger;
 
 import dev.evalgate.EvalgateConfig;
-import dev.evalgate.scoring.GoldStore;
-import dev.evalgate.scoring.OnlineScorer;
+import dev.evalgate.scoring.runs.GoldStore;
+import dev.evalgate.scoring.runs.OnlineScorer;
 import io.quarkus.runtime.ShutdownEvent;
 
 /**

@@ -27,7 +27,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import dev.evalgate.scoring.OfflineScorer;
+import dev.evalgate.scoring.runs.OfflineScorer;
 import io.quarkus.test.junit.QuarkusTest;
 
 /**

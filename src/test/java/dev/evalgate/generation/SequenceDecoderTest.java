@@ -1,5 +1,6 @@
 package dev.evalgate.generation;
 
+import dev.evalgate.engine.SamplingParams;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.ArrayList;

@@ -1,5 +1,6 @@
 package dev.evalgate.prompt;
 
+import dev.evalgate.prompt.jinja.ChatTemplate;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;

@@ -21,8 +21,8 @@ import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import dev.evalgate.scoring.RequestSummary;
-import dev.evalgate.scoring.SampleRecord;
+import dev.evalgate.scoring.runs.RequestSummary;
+import dev.evalgate.scoring.runs.SampleRecord;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import io.quarkus.test.junit.QuarkusTest;

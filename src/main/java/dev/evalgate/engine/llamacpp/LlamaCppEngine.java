@@ -28,7 +28,7 @@ import dev.evalgate.engine.GenerationRequest;
 import dev.evalgate.engine.GenerationStep;
 import dev.evalgate.engine.InferenceEngine;
 import dev.evalgate.engine.ModelMetadata;
-import dev.evalgate.generation.SamplingParams;
+import dev.evalgate.engine.SamplingParams;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.subscription.MultiEmitter;
 

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 import dev.evalgate.engine.GenerationRequest;
 import dev.evalgate.engine.GenerationStep;
 import dev.evalgate.engine.ModelMetadata;
-import dev.evalgate.generation.SamplingParams;
+import dev.evalgate.engine.SamplingParams;
 import io.smallrye.mutiny.subscription.Cancellable;
 
 /** The synthetic engine: deterministic text, exact budgets, UTF-8-safe pieces, cancellation. */

@@ -19,12 +19,12 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 
-import dev.evalgate.scoring.CodeRunner;
-import dev.evalgate.scoring.GoldRow;
-import dev.evalgate.scoring.MeraTask;
-import dev.evalgate.scoring.MeraTaskSpec;
-import dev.evalgate.scoring.ScoredAnswer;
-import dev.evalgate.scoring.TaskCatalogue;
+import dev.evalgate.scoring.mera.CodeRunner;
+import dev.evalgate.scoring.mera.GoldRow;
+import dev.evalgate.scoring.mera.MeraTask;
+import dev.evalgate.scoring.mera.MeraTaskSpec;
+import dev.evalgate.scoring.mera.ScoredAnswer;
+import dev.evalgate.scoring.mera.TaskCatalogue;
 
 /** Cost per sample of MERA's answer extraction plus its metric (PARus accuracy, MultiQ SQuAD F1, USE grades), against String.equals. */
 @State(Scope.Thread)

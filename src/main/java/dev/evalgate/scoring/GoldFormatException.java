@@ -1,9 +1,0 @@
-package dev.evalgate.scoring;
-
-/** A gold or predictions file that cannot be read, with the file and line to look at. */
-public class GoldFormatException extends RuntimeException {
-
-    public GoldFormatException(String file, int line, String problem) {
-        super(file + (line > 0 ? ":" + line : "") + ": " + problem);
-    }
-}

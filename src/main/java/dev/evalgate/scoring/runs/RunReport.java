@@ -1,0 +1,107 @@
+package dev.evalgate.scoring.runs;
+
+import dev.evalgate.scoring.mera.GoldRow;
+import dev.evalgate.scoring.mera.MeraTask;
+import dev.evalgate.scoring.mera.ScoredAnswer;
+import dev.evalgate.scoring.mera.TaskCatalogue;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A run's scores as {@code GET /v1/evals/runs/{run}} and the offline {@code score} command print them: per task the
+ * metrics under MERA's key names, the task score, how many samples were scored and how much gold exists, whether it
+ * counts in the total; and the total score, a missing in-total task counting 0, as MERA does.
+ */
+public final class RunReport {
+
+    private RunReport() {
+    }
+
+    public static Map<String, Object> build(String run, Map<String, Collection<SampleRecord>> samplesByTask,
+            GoldStore gold, TaskCatalogue catalogue) {
+        return build(run, samplesByTask, gold, catalogue, Map.of());
+    }
+
+    /**
+     * @param problems tasks MERA would zero (a broken file, a type mismatch), with the reason: all their metrics are
+     *        0 and they still count in the total
+     */
+    public static Map<String, Object> build(String run, Map<String, Collection<SampleRecord>> samplesByTask,
+            GoldStore gold, TaskCatalogue catalogue, Map<String, String> problems) {
+        Map<String, Map<String, Double>> metricsByTask = new LinkedHashMap<>();
+        Map<String, Object> tasks = new LinkedHashMap<>();
+        for (Map.Entry<String, Collection<SampleRecord>> e : samplesByTask.entrySet()) {
+            Optional<MeraTask> known = catalogue.task(e.getKey());
+            if (known.isEmpty()) {
+                continue;
+            }
+            MeraTask task = known.get();
+            List<ScoredAnswer> scored = scoredAnswers(task, e.getValue(), gold);
+            String problem = problems.get(task.name());
+            Map<String, Double> metrics = problem != null ? zeroResults(task, gold)
+                    : scored.isEmpty() || task.unscoredReason().isPresent() ? Map.of() : task.metrics(scored);
+            if (!metrics.isEmpty()) {
+                metricsByTask.put(task.name(), metrics);
+            }
+            Map<String, Object> t = new LinkedHashMap<>();
+            t.put("submission_name", task.submissionName());
+            t.put("in_total", task.inTotal());
+            t.put("score", metrics.isEmpty() ? null : TaskCatalogue.taskScore(metrics));
+            t.put("metrics", metrics);
+            t.put("samples", e.getValue().size());
+            t.put("samples_scored", task.unscoredReason().isPresent() ? 0 : scored.size());
+            t.put("gold_available", gold.goldCount(task.name()));
+            t.put("unscored_reason", task.unscoredReason().orElse(null));
+            if (problem != null) {
+                t.put("problem", problem);
+            }
+            tasks.put(task.name(), t);
+        }
+        Map<String, Object> report = new LinkedHashMap<>();
+        report.put("run", run);
+        report.put("total_score", TaskCatalogue.totalScore(metricsByTask));
+        report.put("tasks", tasks);
+        return report;
+    }
+
+    /** MERA's zero_results: every metric key the task has, at 0 (the keys come from scoring its gold against itself). */
+    private static Map<String, Double> zeroResults(MeraTask task, GoldStore gold) {
+        if (task.unscoredReason().isPresent()) {
+            return Map.of();
+        }
+        List<ScoredAnswer> self = new ArrayList<>();
+        for (GoldRow row : gold.rows(task.name())) {
+            if (row.hasGold()) {
+                self.add(new ScoredAnswer(row, row.outputs()));
+            }
+        }
+        Map<String, Double> zero = new LinkedHashMap<>();
+        if (!self.isEmpty()) {
+            task.metrics(self).keySet().forEach(k -> zero.put(k, 0.0));
+        }
+        return zero;
+    }
+
+    /** The samples of a task that have gold, paired with it. */
+    public static List<ScoredAnswer> scoredAnswers(MeraTask task, Collection<SampleRecord> samples, GoldStore gold) {
+        List<ScoredAnswer> scored = new ArrayList<>();
+        for (SampleRecord s : samples) {
+            gold.row(task.name(), s.docId()).filter(GoldRow::hasGold)
+                    .ifPresent(row -> scored.add(new ScoredAnswer(row, s.answer())));
+        }
+        return scored;
+    }
+
+    /** One document's own score: the task score over it alone; null without gold or for unscored tasks. */
+    public static Double sampleScore(MeraTask task, GoldRow row, com.fasterxml.jackson.databind.JsonNode answer) {
+        if (row == null || !row.hasGold() || task.unscoredReason().isPresent()) {
+            return null;
+        }
+        Map<String, Double> metrics = task.metrics(List.of(new ScoredAnswer(row, answer)));
+        return metrics.isEmpty() ? null : TaskCatalogue.taskScore(metrics);
+    }
+}
