@@ -57,6 +57,9 @@ class DatabaseLateTest {
         } finally {
             DatabaseOutageTest.database(true);
         }
+        // the tables exist once the gateway has migrated the database it just reached
+        await().atMost(Duration.ofSeconds(60))
+                .until(() -> getJson(null, "/v1/evals/store").path("database_reachable").asBoolean());
         await().atMost(Duration.ofSeconds(60)).until(() -> PostgresStoreTest.samplesInDatabase(run) == 12);
         assertEquals(12, TestDatabase.count("select count(distinct doc_id) from eval_sample where run = '" + run + "'"));
         assertEquals(12, getJson(null, "/v1/evals/runs/" + run).path("tasks").path("parus").path("samples").asInt());
