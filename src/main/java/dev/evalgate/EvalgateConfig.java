@@ -1,9 +1,12 @@
 package dev.evalgate;
 
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Optional;
+import java.util.stream.Collectors;
 
 import dev.evalgate.prompt.SystemPromptPolicy;
+import io.quarkus.runtime.configuration.ConfigurationException;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import io.smallrye.config.WithName;
@@ -16,9 +19,43 @@ public interface EvalgateConfig {
     @WithDefault("${user.home}/.evalgate")
     Path dataDir();
 
-    /** Which engine serves requests: {@code llamacpp} (embedded default) or {@code synthetic} (no model; for measuring the gateway). */
+    /** Which engine serves requests: {@code evalgate.engine}, as written. */
+    @WithName("engine")
     @WithDefault("llamacpp")
-    String engine();
+    String engineName();
+
+    /** Which engine serves requests; an unknown name stops startup with one line that lists the valid ones. */
+    default EngineKind engine() {
+        return EngineKind.named(engineName());
+    }
+
+    /** The engines this build has, under the names {@code evalgate.engine} takes. */
+    enum EngineKind {
+        /** llama.cpp over JNI, embedded: the default. */
+        LLAMACPP("llamacpp"),
+        /** No model: a deterministic token stream at a set rate, for measuring the gateway itself. */
+        SYNTHETIC("synthetic");
+
+        private final String configName;
+
+        EngineKind(String configName) {
+            this.configName = configName;
+        }
+
+        /**
+         * The engine of that name. An unknown name is a {@link ConfigurationException}, which Quarkus prints as its
+         * message alone (a conversion error in the mapping itself would come wrapped in two lines of SmallRye text).
+         */
+        static EngineKind named(String name) {
+            for (EngineKind kind : values()) {
+                if (kind.configName.equals(name.strip())) {
+                    return kind;
+                }
+            }
+            throw new ConfigurationException("evalgate.engine=" + name + " is not an engine of this build; valid "
+                    + "engines: " + Arrays.stream(values()).map(k -> k.configName).collect(Collectors.joining(", ")));
+        }
+    }
 
     /** Model name clients use; defaults to the engine's own name for its model. */
     Optional<String> servedModelName();
@@ -38,20 +75,9 @@ public interface EvalgateConfig {
         SystemPromptPolicy.Mode mode();
 
         /** The default system prompt: MERA's, as in the reference Llama-3.1-70B-Instruct submission. */
-        @WithDefault(MERA_SYSTEM_PROMPT)
+        @WithDefault(SystemPromptPolicy.MERA_SYSTEM_PROMPT)
         String text();
     }
-
-    /** The system prompt of MERA's reference Llama 3.1 submissions. */
-    String MERA_SYSTEM_PROMPT = "Реши задачу по инструкции ниже. Не давай никаких объяснений и пояснений к своему ответу. "
-            + "Не пиши ничего лишнего. Пиши только то, что указано в инструкции. Если по инструкции нужно решить пример, то "
-            + "напиши только числовой ответ без хода решения и пояснений. Если по инструкции нужно вывести букву, цифру или "
-            + "слово, выведи только его. Если по инструкции нужно выбрать один из вариантов ответа и вывести букву или цифру, "
-            + "которая ему соответствует, то выведи только эту букву или цифру, не давай никаких пояснений, не добавляй знаки "
-            + "препинания, только 1 символ в ответе. Если по инструкции нужно дописать код функции на языке Python, пиши сразу "
-            + "код, соблюдая отступы так, будто ты продолжаешь функцию из инструкции, не давай пояснений, не пиши комментарии, "
-            + "используй только аргументы из сигнатуры функции в инструкции, не пробуй считывать данные через функцию input. "
-            + "Не извиняйся, не строй диалог. Выдавай только ответ и ничего больше.";
 
     Gold gold();
 

@@ -3,9 +3,10 @@ package dev.evalgate.engine;
 import io.smallrye.mutiny.Multi;
 
 /**
- * The whole contract between the HTTP layer and an inference engine: it knows nothing of HTTP, JSON or SSE.
+ * The whole contract between the HTTP layer and an inference engine: it knows nothing of HTTP, JSON or SSE. An engine
+ * owns its native resources and threads and frees them in {@link #close()}.
  */
-public interface InferenceEngine {
+public interface InferenceEngine extends AutoCloseable {
 
     /** Short engine name as configured: {@code llamacpp}, {@code synthetic}, ... */
     String name();
@@ -33,4 +34,8 @@ public interface InferenceEngine {
 
     /** True while the engine can serve requests. */
     boolean healthy();
+
+    /** Stops serving and frees what the engine holds (native model, threads). Called once, at shutdown. */
+    @Override
+    void close();
 }

@@ -14,7 +14,6 @@ import org.jboss.logging.Logger;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import dev.evalgate.EvalgateConfig;
 import dev.evalgate.engine.InferenceEngine;
 import dev.evalgate.engine.ModelMetadata;
 
@@ -46,12 +45,9 @@ public final class PromptFormat {
         this.tokenizer = tokenizer;
     }
 
-    /** Loads the prompt format of the engine's model, honouring the configured overrides. Blocking; call at startup. */
-    public static PromptFormat load(EvalgateConfig config, InferenceEngine engine) throws IOException {
-        return load(config.tokenizer(), config.chatTemplate(), config.dataDir().resolve("djl"), engine);
-    }
-
     /**
+     * Loads the prompt format of the engine's model, honouring the configured overrides. Blocking; call at startup.
+     *
      * @param configuredTokenizer {@code evalgate.tokenizer}
      * @param configuredTemplate {@code evalgate.chat-template}
      * @param nativeCacheDir where the tokenizer library may extract its native code

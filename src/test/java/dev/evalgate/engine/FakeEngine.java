@@ -71,4 +71,8 @@ public final class FakeEngine implements InferenceEngine {
     public boolean healthy() {
         return true;
     }
+
+    @Override
+    public void close() {
+    }
 }

@@ -21,7 +21,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import dev.evalgate.EvalgateConfig;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
 
@@ -57,7 +56,7 @@ class PromptRenderingTest {
             ArrayNode messages = (ArrayNode) context.get("messages");
             if (!messages.get(0).path("role").asText().equals("system")) {
                 messages.insert(0, MAPPER.createObjectNode().put("role", "system")
-                        .put("content", EvalgateConfig.MERA_SYSTEM_PROMPT));
+                        .put("content", SystemPromptPolicy.MERA_SYSTEM_PROMPT));
             }
             if (context.has("chat_template_kwargs")) {
                 context.setAll((ObjectNode) context.remove("chat_template_kwargs"));

@@ -21,7 +21,6 @@ import de.kherud.llama.LlamaIterator;
 import de.kherud.llama.LlamaModel;
 import de.kherud.llama.LlamaOutput;
 import de.kherud.llama.ModelParameters;
-import dev.evalgate.EvalgateConfig;
 import dev.evalgate.engine.EngineCapabilities;
 import dev.evalgate.engine.EngineException;
 import dev.evalgate.engine.GenerationRequest;
@@ -75,11 +74,24 @@ public final class LlamaCppEngine implements InferenceEngine {
         });
     }
 
-    /** Loads the configured GGUF, or generates and loads the default tiny model. Blocking; call at startup. */
-    public static LlamaCppEngine start(EvalgateConfig config) {
-        EvalgateConfig.LlamaCpp cfg = config.llamacpp();
+    /**
+     * How to run llama.cpp.
+     *
+     * @param model a GGUF file, or empty for the generated default model
+     * @param parallel sequences decoded together (slots)
+     * @param contextLength context per sequence, in tokens
+     * @param threads CPU threads for decoding, 0 for all cores
+     */
+    public record Settings(Optional<Path> model, int parallel, int contextLength, int threads) {
+    }
+
+    /**
+     * Loads the configured GGUF, or generates and loads the default tiny model. Blocking; call at startup.
+     *
+     * @param dataDir where the default model, its tokenizer files and the native library are written
+     */
+    public static LlamaCppEngine start(Settings cfg, Path dataDir) {
         try {
-            Path dataDir = config.dataDir();
             Path nativeDir = Files.createDirectories(dataDir.resolve("native"));
             // the library deletes stale files in its extraction folder: give it a private one
             System.setProperty("de.kherud.llama.tmpdir", nativeDir.toString());
@@ -290,6 +302,7 @@ public final class LlamaCppEngine implements InferenceEngine {
     }
 
     /** Frees the native model once no stream uses it. */
+    @Override
     public void close() {
         closed = true;
         streams.shutdownNow();

@@ -1,8 +1,13 @@
 package dev.evalgate.engine.synthetic;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -12,10 +17,13 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
 import dev.evalgate.engine.EngineCapabilities;
+import dev.evalgate.engine.EngineException;
 import dev.evalgate.engine.GenerationRequest;
 import dev.evalgate.engine.GenerationStep;
 import dev.evalgate.engine.InferenceEngine;
 import dev.evalgate.engine.ModelMetadata;
+import dev.evalgate.engine.llamacpp.Llama31TokenizerFiles;
+import dev.evalgate.prompt.HuggingFaceTokenizerFile;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.subscription.MultiEmitter;
 
@@ -28,6 +36,10 @@ import io.smallrye.mutiny.subscription.MultiEmitter;
  * {@code synthetic-batch} thread, one token per stream per step, as a batching engine's decode loop does.
  */
 public final class SyntheticEngine implements InferenceEngine {
+
+    /** What streams over the real vocabulary say, cycled: Cyrillic and Latin, code, some multi-byte pieces. */
+    static final String LLAMA31_TEXT = "Ответ: B. The quick brown fox jumps over the lazy dog; съешь же ещё этих "
+            + "мягких французских булок, да выпей чаю. def add(a, b):\n    return a + b\n2 + 2 = 4. 日本語のテキスト 🙂\n";
 
     private final String[] pieces;
     private final long intervalNanos;
@@ -60,6 +72,24 @@ public final class SyntheticEngine implements InferenceEngine {
         this.clock = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "synthetic-clock"));
         this.loop = daemon(this::batchLoop, "synthetic-batch");
         loop.start();
+    }
+
+    /**
+     * The synthetic engine over the real Llama 3.1 vocabulary (the default model's tokenizer files, written into
+     * {@code dataDir} if missing), so prompts tokenize and render as for a real Llama 3.1. Blocking; call at startup.
+     */
+    public static SyntheticEngine overLlama31Vocabulary(Path dataDir, double tokensPerSecond, int contextLength) {
+        try {
+            Path dir = Llama31TokenizerFiles.ensure(dataDir.resolve("models").resolve("llama-3.1-tokenizer"));
+            HuggingFaceTokenizerFile tokenizer = HuggingFaceTokenizerFile.load(dir.resolve("tokenizer.json"),
+                    Files.createDirectories(dataDir.resolve("djl")));
+            ModelMetadata metadata = new ModelMetadata(Optional.of(dir), Optional.empty(), OptionalInt.of(128000),
+                    OptionalInt.of(128009));
+            return new SyntheticEngine(tokenizer.encode(LLAMA31_TEXT, false), t -> tokenizer.encode(t, false),
+                    tokenizer::decode, tokensPerSecond, contextLength, metadata);
+        } catch (IOException e) {
+            throw new EngineException("could not start the synthetic engine: " + e.getMessage(), e);
+        }
     }
 
     private static Thread daemon(Runnable r, String name) {
@@ -203,6 +233,7 @@ public final class SyntheticEngine implements InferenceEngine {
         emitter.onTermination(() -> f.cancel(false));
     }
 
+    @Override
     public void close() {
         clock.shutdownNow();
         loop.interrupt();
