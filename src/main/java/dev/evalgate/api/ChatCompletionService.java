@@ -2,7 +2,6 @@ package dev.evalgate.api;
 
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -14,6 +13,9 @@ import java.util.concurrent.atomic.AtomicLong;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import dev.evalgate.api.protocol.ChatCompletionRequest;
+import dev.evalgate.api.protocol.ChatCompletionResponse;
+import dev.evalgate.api.protocol.Usage;
 import dev.evalgate.engine.GenerationRequest;
 import dev.evalgate.engine.SamplingParams;
 import dev.evalgate.generation.SequenceDecoder;
@@ -187,32 +189,14 @@ public final class ChatCompletionService {
             @Override
             public void allFinished(int completionTokens) {
                 notifyListener(p, texts, decoders, completionTokens);
-                List<Object> choices = new ArrayList<>();
+                List<ChatCompletionResponse.Choice> choices = new ArrayList<>(p.n());
                 for (int i = 0; i < p.n(); i++) {
-                    Map<String, Object> message = new LinkedHashMap<>();
-                    message.put("role", "assistant");
-                    message.put("content", texts[i].toString());
-                    message.put("refusal", null);
-                    Map<String, Object> choice = new LinkedHashMap<>();
-                    choice.put("index", i);
-                    choice.put("message", message);
-                    choice.put("logprobs", null);
-                    choice.put("finish_reason", decoders[i].finishReason().wire());
-                    choice.put("stop_reason", decoders[i].stopReason());
-                    choices.add(choice);
+                    choices.add(new ChatCompletionResponse.Choice(i,
+                            ChatCompletionResponse.Message.assistant(texts[i].toString()), null,
+                            decoders[i].finishReason().wire(), decoders[i].stopReason()));
                 }
-                int promptTokens = p.prompt().tokens().length;
-                Map<String, Object> body = new LinkedHashMap<>();
-                body.put("id", p.id());
-                body.put("object", "chat.completion");
-                body.put("created", p.created());
-                body.put("model", model.name());
-                body.put("choices", choices);
-                Map<String, Object> usage = new LinkedHashMap<>();
-                usage.put("prompt_tokens", promptTokens);
-                usage.put("completion_tokens", completionTokens);
-                usage.put("total_tokens", promptTokens + completionTokens);
-                body.put("usage", usage);
+                ChatCompletionResponse body = new ChatCompletionResponse(p.id(), p.created(), model.name(), choices,
+                        Usage.of(p.prompt().tokens().length, completionTokens));
                 if (!response.closed()) {
                     response.putHeader("Content-Type", "application/json").end(json(body));
                 }

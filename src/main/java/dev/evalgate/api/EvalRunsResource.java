@@ -4,7 +4,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.LinkedHashMap;
+import java.util.Optional;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -19,7 +19,14 @@ import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
+import com.fasterxml.jackson.databind.JsonNode;
+
+import dev.evalgate.api.protocol.EvalRuns.GoldUpload;
+import dev.evalgate.api.protocol.EvalRuns.RunSummary;
+import dev.evalgate.api.protocol.EvalRuns.Sample;
+import dev.evalgate.api.protocol.ListResponse;
 import dev.evalgate.ops.AdminAccess;
+import dev.evalgate.scoring.mera.GoldRow;
 import dev.evalgate.scoring.runs.GoldFormatException;
 import dev.evalgate.scoring.runs.GoldStore;
 import dev.evalgate.scoring.runs.RunReport;
@@ -53,15 +60,15 @@ public class EvalRunsResource {
 
     @GET
     @Path("/runs")
-    public Map<String, Object> runs() {
-        List<Object> data = new ArrayList<>();
-        store.runs().forEach((run, received) -> data.add(scored(run, received).item()));
-        return Map.of("object", "list", "data", data);
+    public ListResponse<RunSummary> runs() {
+        List<RunSummary> data = new ArrayList<>();
+        store.runs().forEach((run, received) -> data.add(scored(run, received).summary()));
+        return ListResponse.of(data);
     }
 
     @GET
     @Path("/runs/{run}")
-    public Map<String, Object> run(@PathParam("run") String run) {
+    public RunReport run(@PathParam("run") String run) {
         Long received = store.runs().get(run);
         if (received == null) {
             throw notFound(run);
@@ -80,50 +87,34 @@ public class EvalRunsResource {
             return cached;
         }
         Map<String, Collection<SampleRecord>> tasks = samples(run);
-        Map<String, Object> report = RunReport.build(run, tasks, gold, catalogue);
-        Map<String, Object> item = new LinkedHashMap<>();
-        item.put("run", run);
-        item.put("tasks", tasks.size());
-        item.put("samples", tasks.values().stream().mapToInt(Collection::size).sum());
-        item.put("total_score", report.get("total_score"));
-        ScoredRun scored = new ScoredRun(received, goldVersion, report, item);
+        RunReport report = RunReport.build(run, tasks, gold, catalogue);
+        RunSummary summary = new RunSummary(run, tasks.size(), tasks.values().stream().mapToInt(Collection::size).sum(),
+                report.totalScore());
+        ScoredRun scored = new ScoredRun(received, goldVersion, report, summary);
         reports.put(run, scored);
         return scored;
     }
 
-    private record ScoredRun(long received, long goldVersion, Map<String, Object> report, Map<String, Object> item) {
+    private record ScoredRun(long received, long goldVersion, RunReport report, RunSummary summary) {
     }
 
     @GET
     @Path("/runs/{run}/samples")
-    public Map<String, Object> samples(@PathParam("run") String run, @QueryParam("task") String task,
+    public ListResponse<Sample> samples(@PathParam("run") String run, @QueryParam("task") String task,
             @Context HttpServerRequest request) {
         boolean showGold = admin.allows(request.getHeader("Authorization"), request.remoteAddress());
-        List<Object> data = new ArrayList<>();
+        List<Sample> data = new ArrayList<>();
         samples(run).forEach((taskName, samples) -> {
             if (task != null && !task.equalsIgnoreCase(taskName)) {
                 return;
             }
             for (SampleRecord s : samples) {
-                Map<String, Object> item = new LinkedHashMap<>();
-                item.put("task", s.task());
-                item.put("id", s.id());
-                item.put("doc_id", s.docId());
-                item.put("outputs", s.rawOutputs());
-                item.put("answer", s.answer());
-                item.put("score", s.score());
-                item.put("ttft_ms", s.ttftMs());
-                item.put("total_ms", s.totalMs());
-                item.put("model", s.model());
-                item.put("engine", s.engine());
-                item.put("request", s.request());
-                if (showGold) {
-                    item.put("gold", gold.row(s.task(), s.docId()).map(r -> r.outputs()).orElse(null));
-                }
-                data.add(item);
+                Optional<JsonNode> shownGold = showGold ? gold.row(s.task(), s.docId()).map(GoldRow::outputs) : null;
+                data.add(new Sample(s.task(), s.id(), s.docId(), s.rawOutputs(), s.answer(), s.score(), s.ttftMs(),
+                        s.totalMs(), s.model(), s.engine(), s.request(), shownGold));
             }
         });
-        return Map.of("object", "list", "data", data);
+        return ListResponse.of(data);
     }
 
     @GET
@@ -141,7 +132,7 @@ public class EvalRunsResource {
     /** Uploads gold for one task: JSONL (a row per line) or MERA's JSON ({@code {"data": {"test": [...]}}}). */
     @POST
     @Path("/gold/{task}")
-    public Map<String, Object> uploadGold(@PathParam("task") String task, String body, @Context HttpServerRequest request) {
+    public GoldUpload uploadGold(@PathParam("task") String task, String body, @Context HttpServerRequest request) {
         if (!admin.allows(request.getHeader("Authorization"), request.remoteAddress())) {
             throw new ApiException(401, "AuthenticationError", null,
                     "Admin endpoints need the admin key as a Bearer token (evalgate.auth.admin-key); without one "
@@ -154,7 +145,7 @@ public class EvalRunsResource {
             gold.check(task, fileName, content);
             store.saveGold(task.toLowerCase(), fileName, content);
             int rows = gold.upload(task, fileName, content);
-            return Map.of("task", task.toLowerCase(), "rows", rows, "gold_available", gold.goldCount(task.toLowerCase()));
+            return new GoldUpload(task.toLowerCase(), rows, gold.goldCount(task.toLowerCase()));
         } catch (GoldFormatException e) {
             throw ApiException.badRequest("body", e.getMessage());
         }

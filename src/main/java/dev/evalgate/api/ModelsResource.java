@@ -1,14 +1,15 @@
 package dev.evalgate.api;
 
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
+
+import dev.evalgate.api.protocol.ListResponse;
+import dev.evalgate.api.protocol.ModelCard;
 
 /** {@code /v1/models}: the served model card, in vLLM's shape. */
 @Path("/v1/models")
@@ -22,26 +23,18 @@ public class ModelsResource {
     }
 
     @GET
-    public Map<String, Object> list() {
-        return Map.of("object", "list", "data", List.of(card()));
+    public ListResponse<ModelCard> list() {
+        return ListResponse.of(List.of(card()));
     }
 
     @GET
     @Path("/{id}")
-    public Map<String, Object> get(@PathParam("id") String id) {
+    public ModelCard get(@PathParam("id") String id) {
         model.checkName(id);
         return card();
     }
 
-    private Map<String, Object> card() {
-        Map<String, Object> card = new LinkedHashMap<>();
-        card.put("id", model.name());
-        card.put("object", "model");
-        card.put("created", model.created());
-        card.put("owned_by", "evalgate");
-        card.put("root", model.name());
-        card.put("parent", null);
-        card.put("max_model_len", model.maxModelLen());
-        return card;
+    private ModelCard card() {
+        return ModelCard.of(model.name(), model.created(), model.maxModelLen());
     }
 }

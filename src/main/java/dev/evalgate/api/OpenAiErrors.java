@@ -1,13 +1,11 @@
 package dev.evalgate.api;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
-
 import org.jboss.logging.Logger;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 
+import dev.evalgate.api.protocol.ErrorResponse;
 import dev.evalgate.engine.EngineException;
 import dev.evalgate.engine.InvalidParameterException;
 import dev.evalgate.prompt.jinja.ChatTemplateException;
@@ -69,12 +67,7 @@ public final class OpenAiErrors {
     }
 
     /** The {@code {"error": {...}}} body. */
-    public static Map<String, Object> body(ApiException e) {
-        Map<String, Object> error = new LinkedHashMap<>();
-        error.put("message", e.getMessage());
-        error.put("type", e.type());
-        error.put("param", e.param());
-        error.put("code", e.status());
-        return Map.of("error", error);
+    public static ErrorResponse body(ApiException e) {
+        return new ErrorResponse(e.getMessage(), e.type(), e.param(), e.status());
     }
 }

@@ -1,12 +1,12 @@
 package dev.evalgate.api;
 
-import java.util.Map;
-
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 
+import dev.evalgate.api.protocol.Tokenization.TokenizerInfo;
+import dev.evalgate.prompt.HuggingFaceTokenizerFile;
 import dev.evalgate.prompt.PromptFormat;
 
 /** {@code GET /tokenizer_info}: special tokens and chat template, which lm-eval's remote tokenizer needs. */
@@ -23,7 +23,9 @@ public class TokenizerInfoResource {
     }
 
     @GET
-    public Map<String, Object> info() {
-        return format.info(model.maxModelLen());
+    public TokenizerInfo info() {
+        return new TokenizerInfo(format.tokenizer() instanceof HuggingFaceTokenizerFile ? "PreTrainedTokenizerFast"
+                : "llama.cpp", format.bosToken(), format.eosToken(), format.padToken(), model.maxModelLen(),
+                format.templateText(), format.templateSource());
     }
 }

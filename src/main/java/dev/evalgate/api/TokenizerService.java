@@ -1,14 +1,11 @@
 package dev.evalgate.api;
 
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-
-import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.PropertyNamingStrategies;
-import com.fasterxml.jackson.databind.annotation.JsonNaming;
+
+import dev.evalgate.api.protocol.Tokenization.DetokenizeRequest;
+import dev.evalgate.api.protocol.Tokenization.DetokenizeResponse;
+import dev.evalgate.api.protocol.Tokenization.TokenizeRequest;
+import dev.evalgate.api.protocol.Tokenization.TokenizeResponse;
 
 import dev.evalgate.prompt.PromptRenderer;
 import dev.evalgate.prompt.PromptRenderer.RenderedPrompt;
@@ -34,19 +31,6 @@ public final class TokenizerService {
     public record Answer(Object body, String systemPrompt) {
     }
 
-    /** {@code POST /tokenize}: {@code {"prompt", "add_special_tokens"}} or {@code {"messages", ...}}. */
-    @JsonIgnoreProperties(ignoreUnknown = true)
-    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-    public record TokenizeRequest(String model, String prompt, Boolean addSpecialTokens, List<JsonNode> messages,
-            Boolean addGenerationPrompt, List<Object> tools, Map<String, Object> chatTemplateKwargs,
-            Boolean returnTokenStrs) {
-    }
-
-    /** {@code POST /detokenize}: {@code {"tokens"}}. */
-    @JsonIgnoreProperties(ignoreUnknown = true)
-    public record DetokenizeRequest(String model, List<Integer> tokens) {
-    }
-
     public Answer tokenize(Buffer body) {
         TokenizeRequest req = OpenAiErrors.readBody(mapper, body, TokenizeRequest.class);
         model.checkName(req.model());
@@ -68,12 +52,7 @@ public final class TokenizerService {
         } else {
             throw ApiException.badRequest("prompt", "`prompt` (a string) or `messages` is required.");
         }
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("count", tokens.length);
-        out.put("max_model_len", model.maxModelLen());
-        out.put("tokens", tokens);
-        out.put("token_strs", null);
-        return new Answer(out, systemPrompt);
+        return new Answer(new TokenizeResponse(tokens.length, model.maxModelLen(), tokens, null), systemPrompt);
     }
 
     public Answer detokenize(Buffer body) {
@@ -90,6 +69,6 @@ public final class TokenizerService {
             }
             ids[i] = id;
         }
-        return new Answer(Map.of("prompt", renderer.format().tokenizer().decode(ids)), null);
+        return new Answer(new DetokenizeResponse(renderer.format().tokenizer().decode(ids)), null);
     }
 }

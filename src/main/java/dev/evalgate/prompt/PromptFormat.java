@@ -5,8 +5,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.Optional;
 
 import org.jboss.logging.Logger;
@@ -156,16 +154,18 @@ public final class PromptFormat {
         return eosToken;
     }
 
-    /** What {@code GET /tokenizer_info} reports, as vLLM does: special tokens and the chat template. */
-    public Map<String, Object> info(int maxModelLen) {
-        Map<String, Object> info = new LinkedHashMap<>();
-        info.put("tokenizer_class", tokenizer instanceof HuggingFaceTokenizerFile ? "PreTrainedTokenizerFast" : "llama.cpp");
-        info.put("bos_token", bosToken);
-        info.put("eos_token", eosToken);
-        info.put("pad_token", padToken);
-        info.put("model_max_length", maxModelLen);
-        info.put("chat_template", templateText);
-        info.put("chat_template_source", templateSource);
-        return info;
+    /** The padding token's text, null when the model names none. */
+    public String padToken() {
+        return padToken;
+    }
+
+    /** The chat template's source text. */
+    public String templateText() {
+        return templateText;
+    }
+
+    /** Where the chat template came from: a file path, {@code tokenizer_config.json}, {@code model file} or built-in. */
+    public String templateSource() {
+        return templateSource;
     }
 }

@@ -44,7 +44,7 @@ class PromptFormatTest {
                 format.tokenizer().encode("<|begin_of_text|>Привет, мир!<|eot_id|>", false));
         assertArrayEquals(new int[] {128000, 9906}, format.tokenizer().encode("Hello", true));
         assertEquals("<|eom_id|><|python_tag|>", format.tokenizer().decode(new int[] {128008, 128010}));
-        assertEquals("tokenizer_config.json", format.info(4096).get("chat_template_source"));
+        assertEquals("tokenizer_config.json", format.templateSource());
     }
 
     @Test
@@ -70,7 +70,7 @@ class PromptFormatTest {
     void nothingKnownFallsBackToLlama31() throws Exception {
         PromptFormat format = PromptFormat.load(Optional.empty(), Optional.empty(), dir.resolve("djl"),
                 FakeEngine.withTemplate(null, 'B', 'E'));
-        assertEquals(ChatTemplate.llama31DefaultSource(), format.info(1).get("chat_template"));
+        assertEquals(ChatTemplate.llama31DefaultSource(), format.templateText());
     }
 
     private static String render(PromptFormat format) {

@@ -53,7 +53,7 @@ public final class OfflineScorer {
         try {
             TaskCatalogue catalogue = TaskCatalogue.mera();
             GoldStore gold = GoldStore.load(catalogue, Path.of(options.get("--gold")));
-            Map<String, Object> report = options.containsKey("--predictions")
+            RunReport report = options.containsKey("--predictions")
                     ? predictions(Path.of(options.get("--predictions")), new SampleScorer(catalogue, gold, CodeRunner.lazy(code), "offline"))
                     : submission(Path.of(options.get("--submission")), gold, catalogue);
             out.println(MAPPER.writeValueAsString(report));
@@ -67,7 +67,7 @@ public final class OfflineScorer {
         }
     }
 
-    static Map<String, Object> predictions(Path file, SampleScorer scorer) throws IOException {
+    static RunReport predictions(Path file, SampleScorer scorer) throws IOException {
         String name = file.getFileName().toString();
         RunScoreboard board = new RunScoreboard();
         String run = name.replaceFirst("\\.[^.]*$", "");
@@ -88,7 +88,7 @@ public final class OfflineScorer {
         return RunReport.build(run, board.run(run).orElse(Map.of()), scorer.gold(), scorer.catalogue());
     }
 
-    static Map<String, Object> submission(Path file, GoldStore gold, TaskCatalogue catalogue) throws IOException {
+    static RunReport submission(Path file, GoldStore gold, TaskCatalogue catalogue) throws IOException {
         List<SubmissionZip.TaskFile> files;
         try (InputStream in = Files.newInputStream(file)) {
             files = SubmissionZip.read(in, file.getFileName().toString(), catalogue);

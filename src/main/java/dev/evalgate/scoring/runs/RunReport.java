@@ -11,17 +11,33 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
+
 /**
  * A run's scores as {@code GET /v1/evals/runs/{run}} and the offline {@code score} command print them: per task the
  * metrics under MERA's key names, the task score, how many samples were scored and how much gold exists, whether it
  * counts in the total; and the total score, a missing in-total task counting 0, as MERA does.
  */
-public final class RunReport {
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+public record RunReport(String run, double totalScore, Map<String, TaskResult> tasks) {
 
-    private RunReport() {
+    /**
+     * One task of a run.
+     *
+     * @param score the task score, null until a sample with gold is scored
+     * @param unscoredReason why this host cannot score the task (e.g. no code sandbox), null when it can
+     * @param problem why MERA would zero the task (a submission's broken file), left out when there is none
+     */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    public record TaskResult(String submissionName, boolean inTotal, Double score, Map<String, Double> metrics,
+            int samples, int samplesScored, int goldAvailable, String unscoredReason,
+            @JsonInclude(JsonInclude.Include.NON_NULL) String problem) {
     }
 
-    public static Map<String, Object> build(String run, Map<String, Collection<SampleRecord>> samplesByTask,
+    public static RunReport build(String run, Map<String, Collection<SampleRecord>> samplesByTask,
             GoldStore gold, TaskCatalogue catalogue) {
         return build(run, samplesByTask, gold, catalogue, Map.of());
     }
@@ -30,10 +46,10 @@ public final class RunReport {
      * @param problems tasks MERA would zero (a broken file, a type mismatch), with the reason: all their metrics are
      *        0 and they still count in the total
      */
-    public static Map<String, Object> build(String run, Map<String, Collection<SampleRecord>> samplesByTask,
+    public static RunReport build(String run, Map<String, Collection<SampleRecord>> samplesByTask,
             GoldStore gold, TaskCatalogue catalogue, Map<String, String> problems) {
         Map<String, Map<String, Double>> metricsByTask = new LinkedHashMap<>();
-        Map<String, Object> tasks = new LinkedHashMap<>();
+        Map<String, TaskResult> tasks = new LinkedHashMap<>();
         for (Map.Entry<String, Collection<SampleRecord>> e : samplesByTask.entrySet()) {
             Optional<MeraTask> known = catalogue.task(e.getKey());
             if (known.isEmpty()) {
@@ -47,25 +63,12 @@ public final class RunReport {
             if (!metrics.isEmpty()) {
                 metricsByTask.put(task.name(), metrics);
             }
-            Map<String, Object> t = new LinkedHashMap<>();
-            t.put("submission_name", task.submissionName());
-            t.put("in_total", task.inTotal());
-            t.put("score", metrics.isEmpty() ? null : TaskCatalogue.taskScore(metrics));
-            t.put("metrics", metrics);
-            t.put("samples", e.getValue().size());
-            t.put("samples_scored", task.unscoredReason().isPresent() ? 0 : scored.size());
-            t.put("gold_available", gold.goldCount(task.name()));
-            t.put("unscored_reason", task.unscoredReason().orElse(null));
-            if (problem != null) {
-                t.put("problem", problem);
-            }
-            tasks.put(task.name(), t);
+            tasks.put(task.name(), new TaskResult(task.submissionName(), task.inTotal(),
+                    metrics.isEmpty() ? null : TaskCatalogue.taskScore(metrics), metrics, e.getValue().size(),
+                    task.unscoredReason().isPresent() ? 0 : scored.size(), gold.goldCount(task.name()),
+                    task.unscoredReason().orElse(null), problem));
         }
-        Map<String, Object> report = new LinkedHashMap<>();
-        report.put("run", run);
-        report.put("total_score", TaskCatalogue.totalScore(metricsByTask));
-        report.put("tasks", tasks);
-        return report;
+        return new RunReport(run, TaskCatalogue.totalScore(metricsByTask), tasks);
     }
 
     /** MERA's zero_results: every metric key the task has, at 0 (the keys come from scoring its gold against itself). */
@@ -97,7 +100,7 @@ public final class RunReport {
     }
 
     /** One document's own score: the task score over it alone; null without gold or for unscored tasks. */
-    public static Double sampleScore(MeraTask task, GoldRow row, com.fasterxml.jackson.databind.JsonNode answer) {
+    public static Double sampleScore(MeraTask task, GoldRow row, JsonNode answer) {
         if (row == null || !row.hasGold() || task.unscoredReason().isPresent()) {
             return null;
         }

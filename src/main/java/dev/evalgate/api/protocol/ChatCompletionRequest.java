@@ -1,4 +1,4 @@
-package dev.evalgate.api;
+package dev.evalgate.api.protocol;
 
 import java.util.List;
 import java.util.Map;
