@@ -114,7 +114,11 @@ public final class ChatCompletionService {
                 receivedNanos, new AtomicLong());
     }
 
-    /** Streams the completion as SSE. Call on the response's event loop; returns at once, engine threads go on. */
+    /**
+     * Streams the completion as SSE. Call on a Vert.x context of the response: the worker thread that prepared the
+     * request (where the routes call it) or its event loop. Returns at once; the engine's threads produce the tokens and
+     * the {@link SseWriter} moves the bytes to the response's event loop.
+     */
     public void stream(Prepared p, HttpServerResponse response) {
         ChatCompletionChunks chunks = new ChatCompletionChunks(p.id(), p.created(), model.name());
         response.setStatusCode(200)

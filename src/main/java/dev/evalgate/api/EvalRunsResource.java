@@ -4,9 +4,9 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Optional;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 import jakarta.ws.rs.GET;
@@ -27,12 +27,12 @@ import dev.evalgate.api.protocol.EvalRuns.Sample;
 import dev.evalgate.api.protocol.ListResponse;
 import dev.evalgate.ops.AdminAccess;
 import dev.evalgate.scoring.mera.GoldRow;
+import dev.evalgate.scoring.mera.TaskCatalogue;
 import dev.evalgate.scoring.runs.GoldFormatException;
 import dev.evalgate.scoring.runs.GoldStore;
 import dev.evalgate.scoring.runs.RunReport;
 import dev.evalgate.scoring.runs.SampleRecord;
 import dev.evalgate.scoring.runs.SubmissionZip;
-import dev.evalgate.scoring.mera.TaskCatalogue;
 import dev.evalgate.store.SampleStore;
 import io.vertx.core.http.HttpServerRequest;
 

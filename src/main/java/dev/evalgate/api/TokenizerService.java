@@ -6,7 +6,6 @@ import dev.evalgate.api.protocol.Tokenization.DetokenizeRequest;
 import dev.evalgate.api.protocol.Tokenization.DetokenizeResponse;
 import dev.evalgate.api.protocol.Tokenization.TokenizeRequest;
 import dev.evalgate.api.protocol.Tokenization.TokenizeResponse;
-
 import dev.evalgate.prompt.PromptRenderer;
 import dev.evalgate.prompt.PromptRenderer.RenderedPrompt;
 import io.vertx.core.buffer.Buffer;

@@ -16,10 +16,6 @@ import java.util.List;
 public record SamplingParams(double temperature, double topP, int topK, Long seed, int maxTokens, List<String> stop,
         boolean includeStopStrInOutput) {
 
-    public boolean greedy() {
-        return temperature == 0.0;
-    }
-
     /** The same parameters for the i-th of n sequences: each gets its own seed so they differ but stay reproducible. */
     public SamplingParams forSequence(int index) {
         if (index == 0 || seed == null) {

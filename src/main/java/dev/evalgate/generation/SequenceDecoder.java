@@ -1,7 +1,7 @@
 package dev.evalgate.generation;
 
-import dev.evalgate.engine.SamplingParams;
 import dev.evalgate.engine.GenerationStep;
+import dev.evalgate.engine.SamplingParams;
 
 /**
  * Turns one sequence's engine steps into the text a client sees: stop strings cut and never leaked, end-of-turn

@@ -1,6 +1,5 @@
 package dev.evalgate.prompt;
 
-import dev.evalgate.prompt.jinja.ChatTemplate;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -14,6 +13,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.evalgate.engine.InferenceEngine;
 import dev.evalgate.engine.ModelMetadata;
+import dev.evalgate.prompt.jinja.ChatTemplate;
 
 /**
  * How the served model wants its prompts: the chat template (and where it came from), the special tokens the template

@@ -2,7 +2,6 @@ package dev.evalgate.engine;
 
 import java.util.Optional;
 import java.util.OptionalInt;
-
 import java.util.function.Function;
 
 import io.smallrye.mutiny.Multi;

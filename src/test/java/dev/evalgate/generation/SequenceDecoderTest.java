@@ -1,6 +1,5 @@
 package dev.evalgate.generation;
 
-import dev.evalgate.engine.SamplingParams;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.ArrayList;
@@ -12,6 +11,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import dev.evalgate.engine.GenerationStep;
+import dev.evalgate.engine.SamplingParams;
 
 /** Finish reason, stop reason, token count and text of one sequence, from a scripted list of engine steps. */
 class SequenceDecoderTest {

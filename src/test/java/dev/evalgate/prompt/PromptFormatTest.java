@@ -1,6 +1,5 @@
 package dev.evalgate.prompt;
 
-import dev.evalgate.prompt.jinja.ChatTemplate;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -16,6 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import dev.evalgate.engine.FakeEngine;
 import dev.evalgate.engine.llamacpp.Llama31TokenizerFiles;
+import dev.evalgate.prompt.jinja.ChatTemplate;
 
 /** Where the chat template, special tokens and tokenizer come from, in the documented order. */
 class PromptFormatTest {

@@ -15,10 +15,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 
+import dev.evalgate.scoring.mera.TaskCatalogue;
 import dev.evalgate.scoring.runs.GoldStore;
 import dev.evalgate.scoring.runs.RequestSummary;
 import dev.evalgate.scoring.runs.SampleRecord;
-import dev.evalgate.scoring.mera.TaskCatalogue;
 
 /** The embedded store: what one gateway journaled, the next one started on the same data dir reads back. */
 class JournalSampleStoreTest {

@@ -1,9 +1,10 @@
 package dev.evalgate.prompt.jinja;
 
-import dev.evalgate.python.PythonText;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+
+import dev.evalgate.python.PythonText;
 
 /**
  * The Llama 3.1 chat template's output for a plain conversation, written directly instead of through Jinjava: string

@@ -1,6 +1,5 @@
 package dev.evalgate.prompt.jinja;
 
-import com.hubspot.jinjava.objects.collections.PyList;
 import java.math.BigDecimal;
 import java.math.MathContext;
 import java.math.RoundingMode;
@@ -10,6 +9,8 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+
+import com.hubspot.jinjava.objects.collections.PyList;
 
 /** Python's str() and repr() of plain Java values, so rendered templates read exactly as under jinja2. */
 final class PythonStr {

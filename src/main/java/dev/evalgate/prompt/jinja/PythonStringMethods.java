@@ -1,6 +1,5 @@
 package dev.evalgate.prompt.jinja;
 
-import dev.evalgate.python.PythonText;
 import java.beans.FeatureDescriptor;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -8,6 +7,8 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+
+import dev.evalgate.python.PythonText;
 import jinjava.javax.el.ELContext;
 import jinjava.javax.el.ELResolver;
 

@@ -1,6 +1,5 @@
 package dev.evalgate.scoring.mera;
 
-import dev.evalgate.python.PythonText;
 import java.util.List;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -9,6 +8,8 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
+
+import dev.evalgate.python.PythonText;
 
 /**
  * How MERA's harness (generative mode) turns a document's generated text(s), already cut at the task's stop strings,

@@ -1,6 +1,5 @@
 package dev.evalgate.scoring.mera;
 
-import dev.evalgate.python.PythonText;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -10,6 +9,8 @@ import java.util.Map;
 import java.util.Set;
 
 import com.fasterxml.jackson.databind.JsonNode;
+
+import dev.evalgate.python.PythonText;
 
 /**
  * ruEthics, as {@code modules/scoring/src/tasks/ruethics.py}: for each question (meta.question: correct, good,

@@ -1,9 +1,10 @@
 package dev.evalgate.scoring.mera;
 
-import dev.evalgate.python.PythonText;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;
+
+import dev.evalgate.python.PythonText;
 
 /**
  * {@code sklearn.metrics.f1_score(golds, preds, average="macro")} (scikit-learn 1.0.2, as the server pins): one F1 per

@@ -1,11 +1,12 @@
 package dev.evalgate.scoring.mera;
 
-import dev.evalgate.python.PythonText;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+
+import dev.evalgate.python.PythonText;
 
 /**
  * MultiQ / CheGeKa metrics: {@code transformers.data.metrics.squad_metrics} token F1 and exact match, each the best

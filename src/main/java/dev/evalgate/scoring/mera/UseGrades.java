@@ -1,6 +1,5 @@
 package dev.evalgate.scoring.mera;
 
-import dev.evalgate.python.PythonText;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -9,6 +8,8 @@ import java.util.Map;
 import java.util.Set;
 
 import com.fasterxml.jackson.databind.JsonNode;
+
+import dev.evalgate.python.PythonText;
 
 /**
  * USE (Russian state exam) grading, as {@code modules/scoring/src/tasks/use.py}: each item earns points by its type,

@@ -1,8 +1,9 @@
 package dev.evalgate.scoring.mera;
 
-import dev.evalgate.python.PythonText;
 import java.util.List;
 import java.util.Optional;
+
+import dev.evalgate.python.PythonText;
 
 /**
  * Python's {@code re} pattern {@code \b(alt1|alt2|...)\b} over literal alternatives, with Python's word characters.

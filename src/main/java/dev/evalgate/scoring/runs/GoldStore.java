@@ -1,8 +1,5 @@
 package dev.evalgate.scoring.runs;
 
-import dev.evalgate.scoring.mera.GoldRow;
-import dev.evalgate.scoring.mera.MeraTask;
-import dev.evalgate.scoring.mera.TaskCatalogue;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.StringReader;
@@ -20,6 +17,10 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.evalgate.scoring.mera.GoldRow;
+import dev.evalgate.scoring.mera.MeraTask;
+import dev.evalgate.scoring.mera.TaskCatalogue;
 
 /**
  * Gold labels per task and document, from MERA dataset files: {@code <task>.jsonl} (a row per line) or

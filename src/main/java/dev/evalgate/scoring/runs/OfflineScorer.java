@@ -1,8 +1,5 @@
 package dev.evalgate.scoring.runs;
 
-import dev.evalgate.scoring.mera.CodeRunner;
-import dev.evalgate.scoring.mera.GoldRow;
-import dev.evalgate.scoring.mera.TaskCatalogue;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -20,6 +17,10 @@ import java.util.function.Supplier;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+
+import dev.evalgate.scoring.mera.CodeRunner;
+import dev.evalgate.scoring.mera.GoldRow;
+import dev.evalgate.scoring.mera.TaskCatalogue;
 
 /**
  * The offline {@code score} command, the same code as live scoring:

@@ -1,9 +1,5 @@
 package dev.evalgate.scoring.runs;
 
-import dev.evalgate.scoring.mera.GoldRow;
-import dev.evalgate.scoring.mera.MeraTask;
-import dev.evalgate.scoring.mera.ScoredAnswer;
-import dev.evalgate.scoring.mera.TaskCatalogue;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -15,6 +11,11 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
+
+import dev.evalgate.scoring.mera.GoldRow;
+import dev.evalgate.scoring.mera.MeraTask;
+import dev.evalgate.scoring.mera.ScoredAnswer;
+import dev.evalgate.scoring.mera.TaskCatalogue;
 
 /**
  * A run's scores as {@code GET /v1/evals/runs/{run}} and the offline {@code score} command print them: per task the

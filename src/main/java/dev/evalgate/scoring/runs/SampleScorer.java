@@ -1,15 +1,16 @@
 package dev.evalgate.scoring.runs;
 
-import dev.evalgate.scoring.mera.CodeRunner;
-import dev.evalgate.scoring.mera.GoldRow;
-import dev.evalgate.scoring.mera.MeraTask;
-import dev.evalgate.scoring.mera.TaskCatalogue;
 import java.util.List;
 import java.util.Optional;
 
 import org.jboss.logging.Logger;
 
 import com.fasterxml.jackson.databind.JsonNode;
+
+import dev.evalgate.scoring.mera.CodeRunner;
+import dev.evalgate.scoring.mera.GoldRow;
+import dev.evalgate.scoring.mera.MeraTask;
+import dev.evalgate.scoring.mera.TaskCatalogue;
 
 /** Turns one document's generated text into a scored sample: the task's answer extraction, then its own score. */
 public final class SampleScorer {

@@ -1,7 +1,5 @@
 package dev.evalgate.scoring.runs;
 
-import dev.evalgate.scoring.mera.MeraTask;
-import dev.evalgate.scoring.mera.TaskCatalogue;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -18,6 +16,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import dev.evalgate.scoring.mera.MeraTask;
+import dev.evalgate.scoring.mera.TaskCatalogue;
 
 /**
  * MERA's submission zip, as {@code scripts/log_to_submission.py} writes it: one {@code <TaskName>.json} per task,

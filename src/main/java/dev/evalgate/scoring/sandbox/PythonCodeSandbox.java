@@ -1,6 +1,5 @@
 package dev.evalgate.scoring.sandbox;
 
-import dev.evalgate.scoring.mera.CodeRunner;
 import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;
@@ -36,6 +35,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.TextNode;
+
+import dev.evalgate.scoring.mera.CodeRunner;
 
 /** Runs MERA code-task completions as MERA's harness does, each in its own network-less, unprivileged, rlimited python3. */
 public final class PythonCodeSandbox implements CodeRunner {

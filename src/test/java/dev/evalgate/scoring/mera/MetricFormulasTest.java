@@ -1,6 +1,5 @@
 package dev.evalgate.scoring.mera;
 
-import dev.evalgate.python.PythonText;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -12,6 +11,8 @@ import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+
+import dev.evalgate.python.PythonText;
 
 /**
  * The server's formulas one by one. f1_macro and MCC expectations come from a numpy re-implementation of

@@ -1,6 +1,5 @@
 package dev.evalgate.scoring.mera;
 
-import dev.evalgate.python.PythonText;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -18,6 +17,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.IntNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
+
+import dev.evalgate.python.PythonText;
 
 /** Each task's metrics map through the catalogue: MERA's key names and order, the numbers, and the server's zeroing. */
 class TaskMetricsTest {

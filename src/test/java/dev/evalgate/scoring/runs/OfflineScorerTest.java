@@ -1,7 +1,5 @@
 package dev.evalgate.scoring.runs;
 
-import dev.evalgate.scoring.mera.ScriptedCodeRunner;
-import dev.evalgate.scoring.sandbox.PythonCodeSandbox;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -22,6 +20,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.evalgate.scoring.mera.ScriptedCodeRunner;
+import dev.evalgate.scoring.sandbox.PythonCodeSandbox;
 
 /** The offline {@code score} command: its report, and a clear message naming file and line for bad input. */
 class OfflineScorerTest {
