@@ -21,7 +21,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 
 /**
- * Real MERA rows from /work/shared/data/mera-samples, read in place: gold as the model's raw text must score
+ * Real MERA rows from {@code src/test/resources/mera-samples} (its README names their source): gold as the model's raw text must score
  * perfectly, and a fixed wrong raw text must give the numbers computed independently in Python (CPython 3.11 re/str
  * for the extraction, the server's acc, and numpy re-implementations of sklearn 1.0.2's f1_score(average="macro") and
  * matthews_corrcoef; script kept out of the repo). The samples carry no meta; ids are the row numbers, and where a
@@ -221,7 +221,7 @@ class MeraSampleDataTest {
     }
 
     @Test
-    void samplesAreReadInPlace() {
+    void samplesComeFromTheTestClasspath() {
         JsonNode first = GoldRows.sample("ruhhh_public_test.sample.jsonl").get(0);
         assertEquals(JsonNodeFactory.instance.textNode("1"), first.path("outputs"));
     }
