@@ -19,6 +19,7 @@ import java.security.DigestInputStream;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -30,6 +31,10 @@ class TinyLlamaGgufTest {
 
     private static final String CHAT_PROMPT = "<|start_header_id|>user<|end_header_id|>\n\nHello<|eot_id|>"
             + "<|start_header_id|>assistant<|end_header_id|>\n\n";
+
+    // What TinyLlamaGguf.ensure writes, by SHA-256 (computed by generating it). A change to the generator or to the
+    // tokenizer files it reads shows here; if intended, bump FORMAT_REVISION and write the new hash down.
+    private static final String DEFAULT_MODEL_SHA256 = "bc331f8e774e835cd33314197675e1ed9cca66258c5c3a9433642445d8bf9a1e";
 
     @TempDir
     static Path dir;
@@ -62,6 +67,11 @@ class TinyLlamaGgufTest {
             TinyLlamaGguf.write(out, TinyLlamaGguf.DEFAULT_SEED);
         }
         assertArrayEquals(sha256(modelFile), fresh.digest());
+    }
+
+    @Test
+    void defaultModelBytesArePinned() throws Exception {
+        assertEquals(DEFAULT_MODEL_SHA256, HexFormat.of().formatHex(sha256(modelFile)));
     }
 
     @Test
