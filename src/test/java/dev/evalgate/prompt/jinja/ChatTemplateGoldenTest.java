@@ -52,7 +52,8 @@ class ChatTemplateGoldenTest {
         try (InputStream in = ChatTemplate.class.getResourceAsStream("/evalgate/default-model/chat_template.jinja")) {
             classpathCopy = in.readAllBytes();
         }
-        assertEquals(GOLDEN_TEMPLATE_SHA256, HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(classpathCopy)));
+        String sha256 = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(classpathCopy));
+        assertEquals(GOLDEN_TEMPLATE_SHA256, sha256);
         assertEquals(new String(classpathCopy, StandardCharsets.UTF_8), ChatTemplate.llama31DefaultSource());
     }
 
