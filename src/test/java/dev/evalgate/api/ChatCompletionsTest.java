@@ -87,13 +87,9 @@ class ChatCompletionsTest {
                 usage.path("total_tokens").asInt());
         // the Llama 3.1 template's system header plus the user turn: far more than the 2 words sent
         assertTrue(usage.path("prompt_tokens").asInt() > 20, usage.toString());
-        String reason = choice.path("finish_reason").asText();
-        if (reason.equals("length")) {
-            assertEquals(12, usage.path("completion_tokens").asInt());
-        } else {
-            assertEquals("stop", reason);
-            assertTrue(usage.path("completion_tokens").asInt() <= 12);
-        }
+        // greedy decoding of the default model runs the whole budget here: no end-of-turn token comes first
+        assertEquals("length", choice.path("finish_reason").asText());
+        assertEquals(12, usage.path("completion_tokens").asInt());
     }
 
     @Test
@@ -161,11 +157,9 @@ class ChatCompletionsTest {
             ObjectNode body = request("Tell me everything about the sea", max);
             body.put("ignore_me", "unknown fields are ignored");
             JsonNode r = complete(body);
-            JsonNode choice = r.path("choices").get(0);
-            if (choice.path("finish_reason").asText().equals("length")) {
-                assertEquals(max, r.path("usage").path("completion_tokens").asInt());
-            }
-            assertTrue(r.path("usage").path("completion_tokens").asInt() <= max);
+            // the default model's greedy text runs past 7 tokens, so every budget ends it
+            assertEquals("length", r.path("choices").get(0).path("finish_reason").asText(), "max_tokens " + max);
+            assertEquals(max, r.path("usage").path("completion_tokens").asInt(), "max_tokens " + max);
         }
     }
 

@@ -22,7 +22,8 @@ class Utf8StreamDecoderTest {
 
     /**
      * pieces: hex bytes, pieces separated by '|'; expected: one output per append.
-     * Expected strings with U+FFFD were checked against Python's bytes.decode("utf-8", "replace").
+     * Expected strings with U+FFFD were checked against Python's bytes.decode("utf-8", "replace") of all the bytes:
+     * {@code src/test/python/expected_values.py Utf8StreamDecoderTest} prints it for every case.
      */
     static Stream<Arguments> cases() {
         return Stream.of(

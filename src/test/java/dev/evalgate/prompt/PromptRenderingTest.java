@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.File;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,6 +20,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import dev.evalgate.prompt.jinja.ChatTemplate;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
 
@@ -33,7 +33,6 @@ import io.restassured.response.Response;
 class PromptRenderingTest {
 
     static final ObjectMapper MAPPER = new ObjectMapper();
-    static final Path TEMPLATE = Path.of("../shared/reference/llama-3.1-chat-template.jinja");
     static final String[] FRAGMENTS = {"Привет, мир!", "  leading and trailing  ", "\n\nnew\nlines\n", "{{ not a template }}",
             "{% if x %}raw{% endif %}", "emoji 🙂🚀", "tab\there", "quotes \" and ' and \\", "<|eot_id|> inside",
             "\u00a0nbsp\u00a0", "2+2=?", "Ответ: A", "日本語", "", "x"};
@@ -66,7 +65,7 @@ class PromptRenderingTest {
             contexts.add(context);
         }
         ObjectNode input = MAPPER.createObjectNode();
-        input.put("template", Files.readString(TEMPLATE));
+        input.put("template", ChatTemplate.llama31DefaultSource());
         input.set("cases", contexts);
         File script = Path.of("src/test/resources/jinja2/render_like_transformers.py").toFile();
         Process python = new ProcessBuilder("python3", script.getPath()).redirectError(ProcessBuilder.Redirect.INHERIT)

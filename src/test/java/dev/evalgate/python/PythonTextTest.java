@@ -13,7 +13,10 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** Python str semantics; expected values are what CPython 3.11 prints for the same calls. */
+/**
+ * Python str semantics; expected values are what CPython 3.11 prints for the same calls
+ * ({@code src/test/python/expected_values.py PythonTextTest}).
+ */
 class PythonTextTest {
 
     // [hex(c) for c in range(0x110000) if chr(c).isspace()] on CPython 3.11

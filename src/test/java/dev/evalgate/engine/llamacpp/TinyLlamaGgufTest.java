@@ -19,17 +19,25 @@ import java.security.DigestInputStream;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
 class TinyLlamaGgufTest {
 
     private static final String CHAT_PROMPT = "<|start_header_id|>user<|end_header_id|>\n\nHello<|eot_id|>"
             + "<|start_header_id|>assistant<|end_header_id|>\n\n";
+
+    // What TinyLlamaGguf.ensure writes, by SHA-256 (computed by generating it). A change to the generator or to the
+    // tokenizer files it reads shows here; if intended, bump FORMAT_REVISION and write the new hash down.
+    private static final String DEFAULT_MODEL_SHA256 = "bc331f8e774e835cd33314197675e1ed9cca66258c5c3a9433642445d8bf9a1e";
+
+    // Greedy decoding of CHAT_PROMPT by that model, 16 tokens (written down from a run; greedy is deterministic)
+    private static final String GREEDY_TEXT = "rollers')]****************************BienCanvas\\Collection.requestFocus"
+            + " pretext-login血ält podle focusосудThrown.bank";
 
     @TempDir
     static Path dir;
@@ -65,6 +73,11 @@ class TinyLlamaGgufTest {
     }
 
     @Test
+    void defaultModelBytesArePinned() throws Exception {
+        assertEquals(DEFAULT_MODEL_SHA256, HexFormat.of().formatHex(sha256(modelFile)));
+    }
+
+    @Test
     void ensureKeepsCurrentFile() throws IOException {
         FileTime written = Files.getLastModifiedTime(modelFile);
         assertSame(modelFile, TinyLlamaGguf.ensure(modelFile));
@@ -88,9 +101,8 @@ class TinyLlamaGgufTest {
 
     @Test
     void greedyGenerationIsRepeatable() {
-        String first = greedy(CHAT_PROMPT);
-        assertFalse(first.isEmpty());
-        assertEquals(first, greedy(CHAT_PROMPT));
+        assertEquals(GREEDY_TEXT, greedy(CHAT_PROMPT));
+        assertEquals(GREEDY_TEXT, greedy(CHAT_PROMPT));
     }
 
     @Test

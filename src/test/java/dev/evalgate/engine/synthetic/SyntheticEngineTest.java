@@ -83,7 +83,12 @@ class SyntheticEngineTest {
         c.cancel();
         int atCancel = seen.size();
         List<GenerationStep> after = new ArrayList<>(seen);
-        Awaitility.await().pollDelay(Duration.ofMillis(100)).atMost(Duration.ofSeconds(1)).until(() -> true);
+        // The same clock thread ticks another stream at the same rate: by its fifth tick the cancelled stream, had it
+        // still been scheduled, would have had four more.
+        List<GenerationStep> other = new CopyOnWriteArrayList<>();
+        Cancellable o = engine.generate(request(100_000, 7)).subscribe().with(other::add);
+        Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> other.size() >= 5);
+        o.cancel();
         assertTrue(seen.size() <= atCancel + 1, "at most the tick in flight arrives after cancel");
         assertArrayEquals(after.subList(0, atCancel).toArray(), seen.subList(0, atCancel).toArray());
         engine.close();

@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.DynamicTest.dynamicTest;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.HexFormat;
 import java.util.Map;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
@@ -21,16 +21,26 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-/** Replays renderings made by Python transformers' apply_chat_template and demands byte-identical output. */
+/**
+ * Replays renderings made by Python transformers' apply_chat_template and demands byte-identical output. The goldens
+ * are {@code src/test/resources/golden/chat-template-golden.json}; its README names their source.
+ */
 class ChatTemplateGoldenTest {
 
-    // Shared with the Python side, which produced it; read in place so the two can never drift apart.
-    private static final Path GOLDEN = Path.of("../shared/data/chat-template-golden.json");
+    private static final String GOLDEN = "/golden/chat-template-golden.json";
+    // SHA-256 of the reference template the goldens were rendered from (their "template_file")
+    private static final String GOLDEN_TEMPLATE_SHA256 = "831a06635cdf7ce2bc17ba94364852a0f84dd6da6a4cc4f49a06300dedec2342";
     private static final ObjectMapper JSON = new ObjectMapper();
+
+    private static JsonNode golden() throws IOException {
+        try (InputStream in = ChatTemplateGoldenTest.class.getResourceAsStream(GOLDEN)) {
+            return JSON.readTree(in);
+        }
+    }
 
     @TestFactory
     Stream<DynamicTest> rendersLikeTransformers() throws IOException {
-        JsonNode cases = JSON.readTree(GOLDEN.toFile()).get("cases");
+        JsonNode cases = golden().get("cases");
         ChatTemplate template = ChatTemplate.llama31Default();
         return StreamSupport.stream(cases.spliterator(), false)
                 .map(golden -> dynamicTest(golden.get("name").asText(), () -> check(template, golden)));
@@ -38,14 +48,15 @@ class ChatTemplateGoldenTest {
 
     /** The goldens were rendered from the reference template; the server renders the classpath copy. */
     @Test
-    void classpathDefaultIsTheGoldenTemplate() throws IOException {
-        JsonNode golden = JSON.readTree(GOLDEN.toFile());
-        Path reference = GOLDEN.getParent().resolveSibling(golden.get("template_file").asText());
-        String classpathCopy;
+    void classpathDefaultIsTheGoldenTemplate() throws Exception {
+        assertEquals("reference/llama-3.1-chat-template.jinja", golden().get("template_file").asText());
+        byte[] classpathCopy;
         try (InputStream in = ChatTemplate.class.getResourceAsStream("/evalgate/default-model/chat_template.jinja")) {
-            classpathCopy = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            classpathCopy = in.readAllBytes();
         }
-        assertEquals(Files.readString(reference), classpathCopy);
+        String sha256 = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(classpathCopy));
+        assertEquals(GOLDEN_TEMPLATE_SHA256, sha256);
+        assertEquals(new String(classpathCopy, StandardCharsets.UTF_8), ChatTemplate.llama31DefaultSource());
     }
 
     private static void check(ChatTemplate template, JsonNode golden) {

@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -24,8 +22,8 @@ class Llama31PromptTest {
             "<|eot_id|>", "Ответ: A", "quote \" '" };
     static final String[] ROLES = { "user", "assistant", "system", "developer" };
 
-    final ChatTemplate template = ChatTemplate.compile(
-            readQuietly(Path.of("../shared/reference/llama-3.1-chat-template.jinja")));
+    // compiled from source, as a configured template is; the server's default is the same text
+    final ChatTemplate template = ChatTemplate.compile(ChatTemplate.llama31DefaultSource());
 
     @Test
     void plainConversationsRenderAsTheTemplateDoes() {
@@ -81,13 +79,5 @@ class Llama31PromptTest {
         context.put("bos_token", "<|begin_of_text|>");
         context.put("eos_token", "<|eot_id|>");
         return context;
-    }
-
-    private static String readQuietly(Path p) {
-        try {
-            return Files.readString(p);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
     }
 }

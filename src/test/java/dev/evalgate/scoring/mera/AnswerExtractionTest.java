@@ -16,9 +16,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 
 /**
- * Generative-mode answer extraction. Every expected value was produced by running the harness' own steps in
- * CPython 3.11: {@code for t in until: s = s.split(t)[0]}, then {@code RegexFilter} ({@code re.findall}, first match,
- * fallback "-1"), {@code lstrip()} or {@code strip()}.
+ * Generative-mode answer extraction. Every expected value is printed by {@code src/test/python/expected_values.py
+ * AnswerExtractionTest}, which runs the harness' steps as MERA documents them in CPython 3.11:
+ * {@code for t in until: s = s.split(t)[0]}, then the regex filter (first match, fallback "-1"), {@code lstrip()} or
+ * {@code strip()}.
  */
 class AnswerExtractionTest {
 

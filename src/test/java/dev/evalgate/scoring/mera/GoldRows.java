@@ -1,9 +1,9 @@
 package dev.evalgate.scoring.mera;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -13,11 +13,14 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 
-/** Builds the {@link GoldRow}s and answers the scoring tests feed in, and reads the shared MERA sample files in place. */
+/**
+ * Builds the {@link GoldRow}s and answers the scoring tests feed in, and reads the MERA sample files kept in
+ * {@code src/test/resources/mera-samples} (its README names their source).
+ */
 final class GoldRows {
 
     static final ObjectMapper JSON = new ObjectMapper();
-    private static final Path SAMPLES = Path.of("../shared/data/mera-samples");
+    private static final String SAMPLES = "/mera-samples/";
 
     private GoldRows() {
     }
@@ -47,11 +50,14 @@ final class GoldRows {
         return new ScoredAnswer(gold, TextNode.valueOf(text));
     }
 
-    /** The lines of one file in /work/shared/data/mera-samples, as JSON. */
+    /** The lines of one file of the test classpath's mera-samples, as JSON. */
     static List<JsonNode> sample(String file) {
-        try {
+        try (InputStream in = GoldRows.class.getResourceAsStream(SAMPLES + file)) {
+            if (in == null) {
+                throw new IllegalArgumentException("no " + SAMPLES + file + " on the test classpath");
+            }
             List<JsonNode> rows = new ArrayList<>();
-            for (String line : Files.readAllLines(SAMPLES.resolve(file))) {
+            for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
                 if (!line.isBlank()) {
                     rows.add(JSON.readTree(line));
                 }

@@ -21,11 +21,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 
 /**
- * Real MERA rows from /work/shared/data/mera-samples, read in place: gold as the model's raw text must score
- * perfectly, and a fixed wrong raw text must give the numbers computed independently in Python (CPython 3.11 re/str
- * for the extraction, the server's acc, and numpy re-implementations of sklearn 1.0.2's f1_score(average="macro") and
- * matthews_corrcoef; script kept out of the repo). The samples carry no meta; ids are the row numbers, and where a
- * metric needs a meta field the sample lacks (ruHHH criteria, ruEthics question) it is assigned as noted.
+ * Real MERA rows from {@code src/test/resources/mera-samples} (its README names their source): gold as the model's
+ * raw text must score perfectly, and a fixed wrong raw text must give the numbers computed independently in Python by
+ * {@code src/test/python/expected_values.py MeraSampleDataTest} (CPython 3.11 re/str for the extraction, the server's
+ * acc, and numpy re-implementations of sklearn 1.0.2's f1_score(average="macro") and matthews_corrcoef). The samples
+ * carry no meta; ids are the row numbers, and where a metric needs a meta field the sample lacks (ruHHH criteria,
+ * ruEthics question) it is assigned as noted.
  */
 class MeraSampleDataTest {
 
@@ -211,7 +212,7 @@ class MeraSampleDataTest {
         for (JsonNode line : GoldRows.sample("rudetox_public_test.sample.jsonl")) {
             GoldRow row = fromSample("rudetox", line, GoldRows.meta());
             JsonNode answer = detox.extract(List.of("\u00a0 " + row.outputs().asText() + " \nИсходный текст: ..."), row, null);
-            // all 50 references are already strip()ped and single-line (checked in Python)
+            // all 50 references are already strip()ped and single-line (checked by src/test/python/expected_values.py)
             assertEquals(row.outputs(), answer);
             answers.add(new ScoredAnswer(row, answer));
         }
@@ -221,7 +222,7 @@ class MeraSampleDataTest {
     }
 
     @Test
-    void samplesAreReadInPlace() {
+    void samplesComeFromTheTestClasspath() {
         JsonNode first = GoldRows.sample("ruhhh_public_test.sample.jsonl").get(0);
         assertEquals(JsonNodeFactory.instance.textNode("1"), first.path("outputs"));
     }

@@ -15,9 +15,9 @@ import org.junit.jupiter.params.provider.CsvSource;
 import dev.evalgate.python.PythonText;
 
 /**
- * The server's formulas one by one. f1_macro and MCC expectations come from a numpy re-implementation of
- * scikit-learn 1.0.2 (sklearn is not installed); SQuAD, USE and pass@k ones from the server's Python functions copied
- * verbatim ({@code squad_metrics.py}, {@code use.py}, {@code rucodeeval.py}) and run on CPython 3.11 / numpy 2.4.
+ * The server's formulas one by one. Every expected value is printed by {@code src/test/python/expected_values.py
+ * MetricFormulasTest}: our own re-implementation of MERA's published rules (f1_macro and MCC as scikit-learn 1.0.2
+ * computes them, SQuAD normalisation, USE grades, pass@k, Python and numpy means) run on CPython 3.11 / numpy 2.4.
  */
 class MetricFormulasTest {
 

@@ -20,7 +20,10 @@ import com.fasterxml.jackson.databind.node.TextNode;
 
 import dev.evalgate.python.PythonText;
 
-/** Each task's metrics map through the catalogue: MERA's key names and order, the numbers, and the server's zeroing. */
+/**
+ * Each task's metrics map through the catalogue: MERA's key names and order, the numbers, and the server's zeroing. The
+ * numbers are printed by {@code src/test/python/expected_values.py TaskMetricsTest}.
+ */
 class TaskMetricsTest {
 
     private static final double TOLERANCE = 1e-12;
@@ -132,7 +135,7 @@ class TaskMetricsTest {
             // a gold of "" means "closed test" to GoldRow.hasGold(), so that case is skipped: 11 documents remain
             List<ScoredAnswer> withGold = answers.stream().filter(a -> a.gold().hasGold()).toList();
             assertEquals(11, withGold.size());
-            // sum(f1s) / 11 and sum(ems) / 11 over the remaining cases, computed in Python with the verbatim squad code
+            // sum(f1s) / 11 and sum(ems) / 11 over the remaining cases (src/test/python/expected_values.py)
             assertMetrics(Map.of("f1", 0.6181818181818182, "em", 0.45454545454545453), metrics(task, answers));
         }
     }

@@ -1,5 +1,6 @@
 package dev.evalgate.scoring.sandbox;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -17,6 +18,7 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
@@ -100,7 +102,9 @@ class PythonCodeSandboxTest {
     void endlessLoopIsKilledAsTimedOutWhileOtherSandboxesKeepWorking() throws Exception {
         long start = System.nanoTime();
         CompletableFuture<JsonNode> runaway = CompletableFuture.supplyAsync(() -> probe("    while True:\n        pass\n", "0"));
-        Thread.sleep(300);
+        // the runaway's interpreter is up, as a sandbox uid, before the healthy run asks for the other slot
+        await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(10))
+                .until(() -> sandboxProcesses().stream().anyMatch(p -> p.contains("Name:\tpython")));
         assertEquals(json("[\"3\", \"0\"]"), run(ADD, "    return a + b\n", "add", TWO_TESTS));
         assertFalse(runaway.isDone(), "the healthy run finished while the runaway still ran beside it");
 
@@ -258,14 +262,17 @@ class PythonCodeSandboxTest {
 
     /** No process of any sandbox uid exists any more, wherever it may have been reparented. */
     private static void assertNoSandboxProcessLeft() throws IOException {
-        List<String> left;
+        assertEquals(List.of(), sandboxProcesses(), "sandbox processes still alive");
+    }
+
+    /** The processes running as a sandbox uid, described by their pid and status lines. */
+    private static List<String> sandboxProcesses() throws IOException {
         try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
-            left = procs.filter(p -> p.getFileName().toString().matches("\\d+"))
+            return procs.filter(p -> p.getFileName().toString().matches("\\d+"))
                     .filter(PythonCodeSandboxTest::runsAsSandboxUid)
                     .map(PythonCodeSandboxTest::describe)
                     .toList();
         }
-        assertEquals(List.of(), left, "sandbox processes still alive");
     }
 
     private static String describe(Path proc) {
