@@ -14,6 +14,7 @@ import org.jboss.logging.Logger;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.evalgate.api.ChatCompletionService;
+import dev.evalgate.api.CompletionService;
 import dev.evalgate.api.ServedModel;
 import dev.evalgate.api.TokenizerService;
 import dev.evalgate.engine.EngineException;
@@ -86,9 +87,22 @@ public class GatewayWiring {
 
     @Produces
     @Singleton
+    GatewayTimings timings(MeterRegistry registry) {
+        return new GatewayTimings(registry);
+    }
+
+    @Produces
+    @Singleton
     ChatCompletionService chatCompletions(ServedModel model, PromptRenderer renderer, ObjectMapper mapper,
-            OnlineScorer scorer, MeterRegistry registry) {
-        return new ChatCompletionService(model, renderer, mapper, scorer::submit, new GatewayTimings(registry));
+            OnlineScorer scorer, GatewayTimings timings) {
+        return new ChatCompletionService(model, renderer, mapper, scorer::submit, timings);
+    }
+
+    @Produces
+    @Singleton
+    CompletionService completions(ServedModel model, PromptFormat format, ObjectMapper mapper, OnlineScorer scorer,
+            GatewayTimings timings) {
+        return new CompletionService(model, format.tokenizer(), mapper, scorer::submit, timings);
     }
 
     @Produces

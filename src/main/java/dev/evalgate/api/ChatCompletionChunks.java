@@ -61,7 +61,12 @@ final class ChatCompletionChunks {
 
     /** An error after the stream started; the HTTP status is already 200. */
     static String error(String errorJson) {
-        return "data: " + errorJson + "\n\n";
+        return event(errorJson);
+    }
+
+    /** One SSE event carrying a JSON object. */
+    static String event(String json) {
+        return "data: " + json + "\n\n";
     }
 
     private static String quote(String s) {

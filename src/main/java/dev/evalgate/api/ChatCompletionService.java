@@ -3,28 +3,23 @@ package dev.evalgate.api;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.Flow;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import dev.evalgate.api.protocol.ChatCompletionChunk;
 import dev.evalgate.api.protocol.ChatCompletionRequest;
 import dev.evalgate.api.protocol.ChatCompletionResponse;
 import dev.evalgate.api.protocol.Usage;
-import dev.evalgate.engine.GenerationRequest;
 import dev.evalgate.engine.SamplingParams;
+import dev.evalgate.engine.TokenLogprob;
 import dev.evalgate.generation.SequenceDecoder;
 import dev.evalgate.ops.GatewayTimings;
 import dev.evalgate.prompt.PromptRenderer;
 import dev.evalgate.prompt.PromptRenderer.RenderedPrompt;
-import dev.evalgate.scoring.runs.Completion;
 import dev.evalgate.scoring.runs.EvalTag;
-import dev.evalgate.scoring.runs.RequestSummary;
 import io.vertx.core.Context;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
@@ -56,24 +51,16 @@ public final class ChatCompletionService {
         this.timings = timings;
     }
 
-    /** Hears about every finished completion that belongs to a benchmark run; must return at once. */
-    public interface CompletionListener {
-        void completed(Completion completion);
-    }
-
     /**
      * A validated request with its rendered prompt, ready to generate.
      *
+     * @param topLogprobs how many most likely tokens to list per position, -1 when {@code logprobs} is off
      * @param tag the benchmark document it belongs to, or null
      * @param receivedNanos when the request arrived ({@link System#nanoTime()})
+     * @param firstTokenAt when the engine produced its first token ({@link System#nanoTime()}), 0 before that
      */
     public record Prepared(ChatCompletionRequest request, RenderedPrompt prompt, SamplingParams sampling, int n,
-            String id, long created, EvalTag tag, long receivedNanos, AtomicLong firstTokenAt) {
-
-        /** When the engine produced its first token ({@link System#nanoTime()}), 0 before that. */
-        long firstTokenNanos() {
-            return firstTokenAt.get();
-        }
+            int topLogprobs, String id, long created, EvalTag tag, long receivedNanos, AtomicLong firstTokenAt) {
     }
 
     /** Parses, validates and renders. CPU and JNI work: call it on a worker thread. */
@@ -85,33 +72,38 @@ public final class ChatCompletionService {
         }
         Integer requestedMax = req.maxCompletionTokens() != null ? req.maxCompletionTokens() : req.maxTokens();
         int n = req.n() == null ? 1 : req.n();
-        List<String> stop = stopList(req.stop());
-        boolean includeStop = Boolean.TRUE.equals(req.includeStopStrInOutput());
+        int topLogprobs = topLogprobs(req);
         // validate sampling before the (costlier) rendering; the default budget needs the prompt length
-        SamplingParams.validated(req.temperature(), req.topP(), req.topK(), req.seed(),
-                requestedMax == null ? 1 : requestedMax, stop, includeStop, n);
-
+        SamplingFields.precheck(req.temperature(), req.topP(), req.topK(), req.seed(), requestedMax, req.stop(),
+                req.includeStopStrInOutput(), n);
         RenderedPrompt prompt = renderer.render(ChatMessages.normalize(req.messages()), req.tools(),
                 req.addGenerationPrompt() == null || req.addGenerationPrompt(), req.chatTemplateKwargs());
-        int promptLen = prompt.tokens().length;
-        int maxLen = model.maxModelLen();
-        if (promptLen >= maxLen) {
-            throw ApiException.badRequest("messages",
-                    "Input length (" + promptLen + ") exceeds model's maximum context length (" + maxLen + ").");
+        SamplingParams sampling = SamplingFields.validated(model, req.temperature(), req.topP(), req.topK(),
+                req.seed(), requestedMax, req.maxCompletionTokens() != null ? "max_completion_tokens" : "max_tokens",
+                "messages", req.stop(), req.includeStopStrInOutput(), n, prompt.tokens().length);
+        if (topLogprobs >= 0) {
+            sampling = sampling.withLogprobs(topLogprobs, SamplingParams.NONE);
         }
-        int maxTokens = requestedMax == null ? maxLen - promptLen : requestedMax;
-        if (promptLen + maxTokens > maxLen) {
-            throw ApiException.badRequest(req.maxCompletionTokens() != null ? "max_completion_tokens" : "max_tokens",
-                    "This model's maximum context length is " + maxLen + " tokens. However, you requested "
-                            + maxTokens + " output tokens and your prompt contains " + promptLen
-                            + " input tokens, for a total of " + (promptLen + maxTokens)
-                            + " tokens. Please reduce the length of the input prompt or the number of requested output tokens.");
-        }
-        SamplingParams sampling = SamplingParams.validated(req.temperature(), req.topP(), req.topK(), req.seed(),
-                maxTokens, stop, includeStop, n);
         String id = "chatcmpl-" + UUID.randomUUID().toString().replace("-", "");
-        return new Prepared(req, prompt, sampling, n, id, System.currentTimeMillis() / 1000, tag(req, headers),
-                receivedNanos, new AtomicLong());
+        return new Prepared(req, prompt, sampling, n, topLogprobs, id, System.currentTimeMillis() / 1000,
+                EvalTag.of(req.metadata(), headers::get), receivedNanos, new AtomicLong());
+    }
+
+    /** {@code logprobs} and {@code top_logprobs} as vLLM checks them, and whether the engine can give them. */
+    private int topLogprobs(ChatCompletionRequest req) {
+        Integer top = req.topLogprobs();
+        if (top != null && top < 0) {
+            throw ApiException.badRequest("top_logprobs", "`top_logprobs` must be a positive value.");
+        }
+        if (top != null && top > 0 && !Boolean.TRUE.equals(req.logprobs())) {
+            throw ApiException.badRequest("top_logprobs", "when using `top_logprobs`, `logprobs` must be set to true.");
+        }
+        if (!Boolean.TRUE.equals(req.logprobs())) {
+            return -1;
+        }
+        int k = top == null ? 0 : top;
+        SamplingFields.checkLogprobs(model, true, false, k, "logprobs");
+        return k;
     }
 
     /**
@@ -139,22 +131,27 @@ public final class ChatCompletionService {
         // only tagged requests keep their text: scoring needs it, the stream itself does not
         StringBuilder[] texts = p.tag() == null ? null : newTexts(p.n());
         SequenceDecoder[] decoders = new SequenceDecoder[p.n()];
-        run(p, response, new ChoiceSink() {
+        run(p, response, new ChoiceRunner.Sink() {
             @Override
-            public void delta(int index, String text, long engineNanos) {
+            public void delta(int index, String text, List<TokenLogprob> logprobs, SequenceDecoder decoder,
+                    long engineNanos) {
                 if (texts != null) {
                     texts[index].append(text);
                 }
-                out.write(chunks.content(index, text), engineNanos);
+                out.write(logprobs == null ? chunks.content(index, text)
+                        : chunk(p, index, text, logprobs, null, null), engineNanos);
             }
 
             @Override
-            public void finished(int index, String text, SequenceDecoder decoder, long engineNanos) {
+            public void finished(int index, String text, List<TokenLogprob> logprobs, SequenceDecoder decoder,
+                    long engineNanos) {
                 if (texts != null) {
                     texts[index].append(text);
                 }
                 decoders[index] = decoder;
-                out.write(chunks.finish(index, text, decoder.finishReason(), decoder.stopReason()), engineNanos);
+                out.write(logprobs == null ? chunks.finish(index, text, decoder.finishReason(), decoder.stopReason())
+                        : chunk(p, index, text, logprobs, decoder.finishReason().wire(), decoder.stopReason()),
+                        engineNanos);
             }
 
             @Override
@@ -173,20 +170,40 @@ public final class ChatCompletionService {
         });
     }
 
+    /**
+     * A content or finish chunk with log-probabilities, through Jackson: the hand-built chunks cover the common case
+     * without them.
+     */
+    private String chunk(Prepared p, int index, String text, List<TokenLogprob> logprobs, String finishReason,
+            String stopReason) {
+        ChatCompletionChunk.Choice choice = new ChatCompletionChunk.Choice(index,
+                new ChatCompletionChunk.Delta(null, finishReason != null && text.isEmpty() ? null : text),
+                LogprobsFormat.chat(logprobs, p.topLogprobs()), finishReason,
+                finishReason == null ? null : Optional.ofNullable(stopReason));
+        return ChatCompletionChunks.event(json(new ChatCompletionChunk(p.id(), p.created(), model.name(),
+                List.of(choice), null)));
+    }
+
     /** Generates all choices, then answers with one {@code chat.completion} JSON object. */
     public void respond(Prepared p, HttpServerResponse response) {
         response.putHeader(SYSTEM_PROMPT_HEADER, p.prompt().systemPrompt());
         StringBuilder[] texts = newTexts(p.n());
+        List<List<TokenLogprob>> logprobs = p.topLogprobs() < 0 ? null : newLists(p.n());
         SequenceDecoder[] decoders = new SequenceDecoder[p.n()];
-        run(p, response, new ChoiceSink() {
+        run(p, response, new ChoiceRunner.Sink() {
             @Override
-            public void delta(int index, String text, long engineNanos) {
+            public void delta(int index, String text, List<TokenLogprob> tokens, SequenceDecoder decoder,
+                    long engineNanos) {
                 texts[index].append(text);
+                if (logprobs != null) {
+                    logprobs.get(index).addAll(tokens);
+                }
             }
 
             @Override
-            public void finished(int index, String text, SequenceDecoder decoder, long engineNanos) {
-                texts[index].append(text);
+            public void finished(int index, String text, List<TokenLogprob> tokens, SequenceDecoder decoder,
+                    long engineNanos) {
+                delta(index, text, tokens, decoder, engineNanos);
                 decoders[index] = decoder;
             }
 
@@ -196,7 +213,8 @@ public final class ChatCompletionService {
                 List<ChatCompletionResponse.Choice> choices = new ArrayList<>(p.n());
                 for (int i = 0; i < p.n(); i++) {
                     choices.add(new ChatCompletionResponse.Choice(i,
-                            ChatCompletionResponse.Message.assistant(texts[i].toString()), null,
+                            ChatCompletionResponse.Message.assistant(texts[i].toString()),
+                            logprobs == null ? null : LogprobsFormat.chat(logprobs.get(i), p.topLogprobs()),
                             decoders[i].finishReason().wire(), decoders[i].stopReason()));
                 }
                 ChatCompletionResponse body = new ChatCompletionResponse(p.id(), p.created(), model.name(), choices,
@@ -217,7 +235,16 @@ public final class ChatCompletionService {
         });
     }
 
-    private static StringBuilder[] newTexts(int n) {
+    private void run(Prepared p, HttpServerResponse response, ChoiceRunner.Sink sink) {
+        List<ChoiceRunner.Choice> choices = new ArrayList<>(p.n());
+        for (int i = 0; i < p.n(); i++) {
+            choices.add(new ChoiceRunner.Choice(p.prompt().tokens(), p.sampling().forSequence(i)));
+        }
+        timings.requestToEngine(System.nanoTime() - p.receivedNanos());
+        ChoiceRunner.run(model.engine(), p.id(), choices, p.firstTokenAt(), response, sink);
+    }
+
+    static StringBuilder[] newTexts(int n) {
         StringBuilder[] texts = new StringBuilder[n];
         for (int i = 0; i < n; i++) {
             texts[i] = new StringBuilder();
@@ -225,7 +252,14 @@ public final class ChatCompletionService {
         return texts;
     }
 
-    /** Hands a tagged completion to scoring; the first token time is approximated by the response start. */
+    static <T> List<List<T>> newLists(int n) {
+        List<List<T>> lists = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            lists.add(new ArrayList<>());
+        }
+        return lists;
+    }
+
     private void notifyListener(Prepared p, StringBuilder[] texts, SequenceDecoder[] decoders, int completionTokens) {
         if (p.tag() == null || texts == null) {
             return;
@@ -234,129 +268,8 @@ public final class ChatCompletionService {
         for (StringBuilder t : texts) {
             outputs.add(t.toString());
         }
-        double totalMs = (System.nanoTime() - p.receivedNanos()) / 1e6;
-        double ttftMs = p.firstTokenNanos() == 0 ? totalMs : (p.firstTokenNanos() - p.receivedNanos()) / 1e6;
-        List<String> finishReasons = new ArrayList<>(decoders.length);
-        for (SequenceDecoder d : decoders) {
-            finishReasons.add(d.finishReason().wire());
-        }
-        RequestSummary request = new RequestSummary(p.id(), p.prompt().tokens().length, completionTokens,
-                p.sampling().maxTokens(), p.sampling().temperature(), finishReasons);
-        listener.completed(new Completion(p.tag(), outputs, request, ttftMs, totalMs, model.name()));
-    }
-
-    /** The benchmark document a request belongs to: OpenAI {@code metadata} first, then the X-Eval-* headers. */
-    private static EvalTag tag(ChatCompletionRequest req, MultiMap headers) {
-        Map<String, Object> md = req.metadata();
-        if (md != null) {
-            EvalTag tag = EvalTag.of(string(md.get("eval_run")), string(md.get("task")), string(md.get("doc_id")));
-            if (tag != null) {
-                return tag;
-            }
-        }
-        return EvalTag.of(headers.get("X-Eval-Run"), headers.get("X-Eval-Task"), headers.get("X-Eval-Doc-Id"));
-    }
-
-    private static String string(Object value) {
-        return value == null ? null : value.toString();
-    }
-
-    /** Where the decoded output of the choices goes. Called on engine threads; one choice at a time per index. */
-    private interface ChoiceSink {
-        /** @param engineNanos when the engine handed over the token ({@link System#nanoTime()}) */
-        void delta(int index, String text, long engineNanos);
-
-        void finished(int index, String text, SequenceDecoder decoder, long engineNanos);
-
-        void allFinished(int completionTokens);
-
-        void failed(Throwable failure);
-    }
-
-    /**
-     * Runs one engine sequence per choice. A stop string or end-of-turn cancels that sequence's engine request at
-     * once; a closed connection cancels all of them.
-     */
-    private void run(Prepared p, HttpServerResponse response, ChoiceSink sink) {
-        int n = p.n();
-        List<Flow.Subscription> subscriptions = new ArrayList<>(n);
-        AtomicInteger remaining = new AtomicInteger(n);
-        AtomicInteger completionTokens = new AtomicInteger();
-        AtomicBoolean failed = new AtomicBoolean();
-        Runnable cancelAll = () -> {
-            synchronized (subscriptions) {
-                subscriptions.forEach(Flow.Subscription::cancel);
-            }
-        };
-        response.closeHandler(v -> cancelAll.run());
-        timings.requestToEngine(System.nanoTime() - p.receivedNanos());
-        for (int i = 0; i < n; i++) {
-            int index = i;
-            SamplingParams sampling = p.sampling().forSequence(i);
-            SequenceDecoder decoder = new SequenceDecoder(sampling);
-            Flow.Subscription[] self = new Flow.Subscription[1];
-            Runnable choiceDone = () -> {
-                int total = completionTokens.addAndGet(decoder.completionTokens());
-                if (remaining.decrementAndGet() == 0 && !failed.get()) {
-                    sink.allFinished(total);
-                }
-            };
-            model.engine().generate(new GenerationRequest(p.id() + "-" + i, p.prompt().tokens(), sampling))
-                    .subscribe().with(subscription -> {
-                        self[0] = subscription;
-                        synchronized (subscriptions) {
-                            subscriptions.add(subscription);
-                        }
-                        subscription.request(Long.MAX_VALUE);
-                    }, step -> {
-                        if (decoder.finished() || failed.get()) {
-                            return;
-                        }
-                        long arrived = System.nanoTime();
-                        if (p.firstTokenAt().get() == 0) {
-                            p.firstTokenAt().compareAndSet(0, arrived);
-                        }
-                        String text = decoder.accept(step);
-                        if (decoder.finished()) {
-                            self[0].cancel();
-                            sink.finished(index, text, decoder, arrived);
-                            choiceDone.run();
-                        } else if (!text.isEmpty()) {
-                            sink.delta(index, text, arrived);
-                        }
-                    }, failure -> {
-                        if (failed.compareAndSet(false, true)) {
-                            cancelAll.run();
-                            sink.failed(failure);
-                        }
-                    }, () -> {
-                        if (!decoder.finished() && !failed.get()) {
-                            String text = decoder.engineFinished();
-                            sink.finished(index, text, decoder, System.nanoTime());
-                            choiceDone.run();
-                        }
-                    });
-        }
-    }
-
-    private static List<String> stopList(JsonNode stop) {
-        if (stop == null || stop.isNull()) {
-            return List.of();
-        }
-        if (stop.isTextual()) {
-            return List.of(stop.asText());
-        }
-        if (stop.isArray()) {
-            List<String> out = new ArrayList<>(stop.size());
-            for (JsonNode s : stop) {
-                if (!s.isTextual()) {
-                    throw ApiException.badRequest("stop", "`stop` must be a string or a list of strings.");
-                }
-                out.add(s.asText());
-            }
-            return out;
-        }
-        throw ApiException.badRequest("stop", "`stop` must be a string or a list of strings.");
+        listener.completed(p.tag(), p.id(), model.name(), outputs, decoders, p.prompt().tokens().length,
+                completionTokens, p.sampling(), p.receivedNanos(), p.firstTokenAt().get());
     }
 
     private String json(Object body) {

@@ -15,9 +15,9 @@ import io.vertx.ext.web.handler.BodyHandler;
 
 /**
  * The JSON POST endpoints, on plain Vert.x routes for exact control of the SSE bytes and of client disconnects:
- * {@code /v1/chat/completions}, and vLLM's {@code /tokenize} and {@code /detokenize} at the server root. Parsing,
- * validation, templating and tokenization run on a worker thread; generation on the engine's own threads; the event
- * loop only moves bytes.
+ * {@code /v1/chat/completions}, {@code /v1/completions}, and vLLM's {@code /tokenize} and {@code /detokenize} at the
+ * server root. Parsing, validation, templating and tokenization run on a worker thread; generation on the engine's own
+ * threads; the event loop only moves bytes.
  */
 @Singleton
 public class OpenAiRoutes {
@@ -26,11 +26,14 @@ public class OpenAiRoutes {
     private static final String RECEIVED_AT = "evalgate.receivedAt";
 
     private final ChatCompletionService chat;
+    private final CompletionService completions;
     private final TokenizerService tokenizer;
     private final ObjectMapper mapper;
 
-    public OpenAiRoutes(ChatCompletionService chat, TokenizerService tokenizer, ObjectMapper mapper) {
+    public OpenAiRoutes(ChatCompletionService chat, CompletionService completions, TokenizerService tokenizer,
+            ObjectMapper mapper) {
         this.chat = chat;
+        this.completions = completions;
         this.tokenizer = tokenizer;
         this.mapper = mapper;
     }
@@ -42,6 +45,14 @@ public class OpenAiRoutes {
                 chat.stream(prepared, response);
             } else {
                 chat.respond(prepared, response);
+            }
+        });
+        post(router, "/v1/completions", ctx -> completions.prepare(ctx.body().buffer(), ctx.request().headers(),
+                ctx.get(RECEIVED_AT)), (prepared, response) -> {
+            if (prepared.request().streaming()) {
+                completions.stream(prepared, response);
+            } else {
+                completions.respond(prepared, response);
             }
         });
         post(router, "/tokenize", ctx -> tokenizer.tokenize(ctx.body().buffer()), this::json);

@@ -3,8 +3,12 @@ package dev.evalgate.engine;
 /**
  * What an engine can do, so the API layer can refuse what it cannot instead of answering wrongly.
  *
- * @param promptLogprobs whether it returns log-probabilities of prompt tokens ({@code echo} + {@code logprobs})
  * @param maxContextLength the longest prompt + completion it accepts, in tokens
+ * @param logprobs whether it gives log-probabilities of the tokens it generates
+ * @param promptLogprobs whether it gives log-probabilities of prompt tokens ({@code echo} + {@code logprobs})
+ * @param maxTopLogprobs the most alternatives per position it can list
+ * @param unsupportedReason why it cannot give what it cannot, in words a client can act on
  */
-public record EngineCapabilities(boolean promptLogprobs, int maxContextLength) {
+public record EngineCapabilities(int maxContextLength, boolean logprobs, boolean promptLogprobs, int maxTopLogprobs,
+        String unsupportedReason) {
 }

@@ -11,11 +11,13 @@ import java.util.OptionalInt;
  * @param chatTemplate the chat template the model file carries (a GGUF's {@code tokenizer.chat_template})
  * @param bosTokenId the beginning-of-sequence id
  * @param eosTokenId the end-of-sequence id
+ * @param vocabularySize how many token ids the model has
  */
 public record ModelMetadata(Optional<Path> tokenizerDir, Optional<String> chatTemplate, OptionalInt bosTokenId,
-        OptionalInt eosTokenId) {
+        OptionalInt eosTokenId, OptionalInt vocabularySize) {
 
     public static ModelMetadata none() {
-        return new ModelMetadata(Optional.empty(), Optional.empty(), OptionalInt.empty(), OptionalInt.empty());
+        return new ModelMetadata(Optional.empty(), Optional.empty(), OptionalInt.empty(), OptionalInt.empty(),
+                OptionalInt.empty());
     }
 }

@@ -12,16 +12,33 @@ import java.util.List;
  * @param maxTokens completion budget in tokens
  * @param stop stop strings, any number, none empty
  * @param includeStopStrInOutput keep the matched stop string in the output
+ * @param logprobs log-probabilities of generated tokens: -1 none, 0 the chosen token's only, k also the k most likely
+ * @param promptLogprobs log-probabilities of the prompt tokens: -1 none, else as {@code logprobs}
  */
 public record SamplingParams(double temperature, double topP, int topK, Long seed, int maxTokens, List<String> stop,
-        boolean includeStopStrInOutput) {
+        boolean includeStopStrInOutput, int logprobs, int promptLogprobs) {
+
+    /** No log-probabilities asked for. */
+    public static final int NONE = -1;
+
+    public SamplingParams(double temperature, double topP, int topK, Long seed, int maxTokens, List<String> stop,
+            boolean includeStopStrInOutput) {
+        this(temperature, topP, topK, seed, maxTokens, stop, includeStopStrInOutput, NONE, NONE);
+    }
+
+    /** The same parameters asking for log-probabilities ({@link #NONE} for none). */
+    public SamplingParams withLogprobs(int logprobs, int promptLogprobs) {
+        return new SamplingParams(temperature, topP, topK, seed, maxTokens, stop, includeStopStrInOutput, logprobs,
+                promptLogprobs);
+    }
 
     /** The same parameters for the i-th of n sequences: each gets its own seed so they differ but stay reproducible. */
     public SamplingParams forSequence(int index) {
         if (index == 0 || seed == null) {
             return this;
         }
-        return new SamplingParams(temperature, topP, topK, seed + index, maxTokens, stop, includeStopStrInOutput);
+        return new SamplingParams(temperature, topP, topK, seed + index, maxTokens, stop, includeStopStrInOutput,
+                logprobs, promptLogprobs);
     }
 
     /** Checks ranges the way vLLM does and names the offending field. */

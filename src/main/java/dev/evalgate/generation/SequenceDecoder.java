@@ -1,12 +1,18 @@
 package dev.evalgate.generation;
 
+import java.util.ArrayList;
+import java.util.List;
+
 import dev.evalgate.engine.GenerationStep;
+import dev.evalgate.engine.TokenLogprob;
 import dev.evalgate.engine.SamplingParams;
 
 /**
  * Turns one sequence's engine steps into the text a client sees: stop strings cut and never leaked, end-of-turn
  * honoured, tokens counted, finish reason decided. Streaming and non-streaming responses both go through it, so they
- * give the same text. Not thread-safe: one per sequence, fed by one thread at a time.
+ * give the same text. Keeps the tokens' log-probabilities beside the text: those of tokens whose text is held back go
+ * out with the text that releases them (or with the last text, when a stop string cut it). Not thread-safe: one per
+ * sequence, fed by one thread at a time.
  */
 public final class SequenceDecoder {
 
@@ -15,6 +21,9 @@ public final class SequenceDecoder {
     private int completionTokens;
     private FinishReason finishReason;
     private String stopReason;
+    /** Log-probabilities of generated tokens not yet taken, in order; null when none were asked for. */
+    private List<TokenLogprob> logprobs;
+    private List<TokenLogprob> promptLogprobs;
 
     public SequenceDecoder(SamplingParams sampling) {
         this.stops = new StopSequenceMatcher(sampling.stop(), sampling.includeStopStrInOutput());
@@ -25,6 +34,15 @@ public final class SequenceDecoder {
     public String accept(GenerationStep step) {
         if (finishReason != null) {
             return "";
+        }
+        if (step.promptLogprobs() != null) {
+            promptLogprobs = step.promptLogprobs();
+        }
+        if (step.logprobs() != null) {
+            if (logprobs == null) {
+                logprobs = new ArrayList<>();
+            }
+            logprobs.addAll(step.logprobs());
         }
         completionTokens += step.tokens();
         String out = stops.append(step.text());
@@ -51,6 +69,24 @@ public final class SequenceDecoder {
         finishReason = FinishReason.LENGTH;
         completionTokens = Math.max(completionTokens, maxTokens);
         return stops.flush();
+    }
+
+    /**
+     * The log-probabilities of the tokens generated since the last call, to send with the text just returned: all of
+     * them once the sequence finished. Null when the request asked for none.
+     */
+    public List<TokenLogprob> takeLogprobs() {
+        if (logprobs == null) {
+            return null;
+        }
+        List<TokenLogprob> taken = logprobs;
+        logprobs = new ArrayList<>();
+        return taken;
+    }
+
+    /** The prompt's log-probabilities (the first null), when the request asked for them; else null. */
+    public List<TokenLogprob> promptLogprobs() {
+        return promptLogprobs;
     }
 
     public boolean finished() {

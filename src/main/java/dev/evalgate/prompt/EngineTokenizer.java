@@ -30,4 +30,9 @@ public final class EngineTokenizer implements Tokenizer {
     public String decode(int[] ids) {
         return engine.detokenize(ids);
     }
+
+    @Override
+    public int vocabularySize() {
+        return engine.metadata().vocabularySize().orElse(Integer.MAX_VALUE);
+    }
 }

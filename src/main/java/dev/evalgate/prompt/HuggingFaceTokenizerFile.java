@@ -4,15 +4,20 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 
 /** A Hugging Face {@code tokenizer.json} run by the Rust tokenizers library (through DJL), offline. */
 public final class HuggingFaceTokenizerFile implements Tokenizer {
 
     private final HuggingFaceTokenizer tokenizer;
+    private final int vocabularySize;
 
-    private HuggingFaceTokenizerFile(HuggingFaceTokenizer tokenizer) {
+    private HuggingFaceTokenizerFile(HuggingFaceTokenizer tokenizer, int vocabularySize) {
         this.tokenizer = tokenizer;
+        this.vocabularySize = vocabularySize;
     }
 
     /**
@@ -25,7 +30,25 @@ public final class HuggingFaceTokenizerFile implements Tokenizer {
         System.setProperty("ENGINE_CACHE_DIR", nativeCacheDir.toString());
         HuggingFaceTokenizer tokenizer = HuggingFaceTokenizer.newInstance(tokenizerJson,
                 Map.of("addSpecialTokens", "false", "truncation", "false", "padding", "false"));
-        return new HuggingFaceTokenizerFile(tokenizer);
+        return new HuggingFaceTokenizerFile(tokenizer, vocabularySize(tokenizerJson));
+    }
+
+    /** One more than the highest id of the model's vocabulary and the added tokens (DJL does not tell). */
+    private static int vocabularySize(Path tokenizerJson) throws IOException {
+        JsonNode root = new ObjectMapper().readTree(tokenizerJson.toFile());
+        int max = -1;
+        for (JsonNode id : root.path("model").path("vocab")) {
+            max = Math.max(max, id.asInt());
+        }
+        for (JsonNode added : root.path("added_tokens")) {
+            max = Math.max(max, added.path("id").asInt());
+        }
+        return max + 1;
+    }
+
+    @Override
+    public int vocabularySize() {
+        return vocabularySize;
     }
 
     @Override

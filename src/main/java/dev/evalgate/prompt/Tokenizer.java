@@ -12,4 +12,7 @@ public interface Tokenizer {
 
     /** The text of {@code ids}, special tokens kept, so that decode(encode(text)) gives text back byte for byte. */
     String decode(int[] ids);
+
+    /** How many token ids there are: every valid id is below it. Ids from clients are checked against it. */
+    int vocabularySize();
 }

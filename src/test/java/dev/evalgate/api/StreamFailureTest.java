@@ -55,9 +55,13 @@ class StreamFailureTest {
         PromptFormat format = PromptFormat.load(Optional.empty(), Optional.empty(), dir, engine);
         PromptRenderer renderer = new PromptRenderer(format, new SystemPromptPolicy(SystemPromptPolicy.Mode.OFF, ""));
         ServedModel model = new ServedModel("m", engine, 0);
+        GatewayTimings timings = new GatewayTimings(new SimpleMeterRegistry());
         ChatCompletionService chat = new ChatCompletionService(model, renderer, MAPPER, completion -> {
-        }, new GatewayTimings(new SimpleMeterRegistry()));
-        OpenAiRoutes routes = new OpenAiRoutes(chat, new TokenizerService(model, renderer, MAPPER), MAPPER);
+        }, timings);
+        CompletionService completions = new CompletionService(model, format.tokenizer(), MAPPER, completion -> {
+        }, timings);
+        OpenAiRoutes routes = new OpenAiRoutes(chat, completions, new TokenizerService(model, renderer, MAPPER),
+                MAPPER);
         vertx = Vertx.vertx();
         Router router = Router.router(vertx);
         routes.register(router);

@@ -28,7 +28,7 @@ public final class FakeEngine implements InferenceEngine {
 
     public static FakeEngine withTemplate(String chatTemplate, int bos, int eos) {
         return new FakeEngine(new ModelMetadata(Optional.empty(), Optional.ofNullable(chatTemplate), OptionalInt.of(bos),
-                OptionalInt.of(eos)));
+                OptionalInt.of(eos), OptionalInt.empty()));
     }
 
     @Override
@@ -43,7 +43,7 @@ public final class FakeEngine implements InferenceEngine {
 
     @Override
     public EngineCapabilities capabilities() {
-        return new EngineCapabilities(false, 1024);
+        return new EngineCapabilities(1024, false, false, 0, "the fake engine gives no log-probabilities");
     }
 
     @Override

@@ -28,7 +28,7 @@ public record ChatCompletionChunk(String id, String object, long created, String
      *        {@link Optional} that is null (left out) or present-or-empty (written, possibly as null)
      */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-    public record Choice(int index, Delta delta, Object logprobs, String finishReason,
+    public record Choice(int index, Delta delta, ChatLogprobs logprobs, String finishReason,
             @JsonInclude(JsonInclude.Include.NON_NULL) Optional<String> stopReason) {
     }
 

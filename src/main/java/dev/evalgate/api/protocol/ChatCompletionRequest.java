@@ -23,18 +23,14 @@ public record ChatCompletionRequest(
         Integer topK,
         Long seed,
         Integer n,
+        Boolean logprobs,
+        Integer topLogprobs,
         JsonNode stop,
         Boolean includeStopStrInOutput,
         Boolean addGenerationPrompt,
         Map<String, Object> chatTemplateKwargs,
         List<Object> tools,
         Map<String, Object> metadata) {
-
-    /** {@code stream_options}. */
-    @JsonIgnoreProperties(ignoreUnknown = true)
-    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-    public record StreamOptions(Boolean includeUsage, Boolean continuousUsageStats) {
-    }
 
     public boolean streaming() {
         return Boolean.TRUE.equals(stream);

@@ -21,7 +21,7 @@ public record ChatCompletionResponse(String id, String object, long created, Str
      * @param stopReason vLLM's: the stop string that ended it, null for end-of-turn and length
      */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-    public record Choice(int index, Message message, Object logprobs, String finishReason, String stopReason) {
+    public record Choice(int index, Message message, ChatLogprobs logprobs, String finishReason, String stopReason) {
     }
 
     /** The assistant's message. */

@@ -130,7 +130,9 @@ public final class LlamaCppEngine implements InferenceEngine {
             GgufMetadata gguf = GgufMetadata.read(modelPath);
             ModelMetadata metadata = new ModelMetadata(tokenizerDir, gguf.string("tokenizer.chat_template"),
                     optionalInt(gguf.integer("tokenizer.ggml.bos_token_id")),
-                    optionalInt(gguf.integer("tokenizer.ggml.eos_token_id")));
+                    optionalInt(gguf.integer("tokenizer.ggml.eos_token_id")),
+                    gguf.values().get("tokenizer.ggml.tokens") instanceof GgufMetadata.SkippedArray tokens
+                            ? OptionalInt.of((int) tokens.length()) : OptionalInt.empty());
             return new LlamaCppEngine(model, name, cfg.contextLength(), metadata);
         } catch (EngineException e) {
             throw e;
@@ -155,7 +157,12 @@ public final class LlamaCppEngine implements InferenceEngine {
 
     @Override
     public EngineCapabilities capabilities() {
-        return new EngineCapabilities(false, contextLength);
+        // asking the binding for token probabilities (n_probs) aborts the whole JVM: its native side asserts on a JSON
+        // key llama.cpp build 4916 no longer writes (GGML_ASSERT in json.hpp, seen with 4.2.0 on this model)
+        return new EngineCapabilities(contextLength, false, false, 0, "llama.cpp's Java binding (de.kherud:llama "
+                + "4.2.0) gives no log-probabilities: asking it for token probabilities aborts the process, and it has "
+                + "none for prompt tokens. Serve the model from an engine that gives them (upstream: vLLM, "
+                + "trtllm-serve)");
     }
 
     @Override
@@ -244,7 +251,7 @@ public final class LlamaCppEngine implements InferenceEngine {
         }
         String before = text.substring(0, m.start());
         if (isEndOfTurn(m.group())) {
-            return before.isEmpty() ? GenerationStep.endOfTurn(id) : new GenerationStep(before, 1, true, id);
+            return before.isEmpty() ? GenerationStep.eot() : new GenerationStep(before, 1, true, null, null);
         }
         return GenerationStep.text(before);
     }

@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -22,6 +23,7 @@ import dev.evalgate.engine.GenerationRequest;
 import dev.evalgate.engine.GenerationStep;
 import dev.evalgate.engine.InferenceEngine;
 import dev.evalgate.engine.ModelMetadata;
+import dev.evalgate.engine.TokenLogprob;
 import dev.evalgate.engine.llamacpp.Llama31TokenizerFiles;
 import dev.evalgate.prompt.HuggingFaceTokenizerFile;
 import io.smallrye.mutiny.Multi;
@@ -30,6 +32,13 @@ import io.smallrye.mutiny.subscription.MultiEmitter;
 /**
  * A model-free engine for measuring the gateway itself: each stream emits a deterministic cycle of real vocabulary
  * tokens at a fixed rate (or as fast as possible), honouring the token budget. Never the default.
+ *
+ * <p>Its log-probabilities are a test double for the plumbing, not a model's: deterministic values chosen to be easy
+ * to check. A generated token at cycle position {@code c} has log-probability {@code -(c % 4 + 1) / 8}; it is the
+ * most likely token there, and the next most likely are the tokens at cycle positions {@code c+1, c+2, ...}, each 1
+ * lower than the one before. A prompt token with id {@code t} (not the first, which has none) has
+ * {@code -(t % 16 + 1) / 16}; it is the most likely token at its position unless {@code t % 3 == 0}, where the cycle
+ * token at position {@code t % cycle} is 0.5 more likely; the other candidates follow, 1 lower each time.
  *
  * <p>Threading: paced streams are driven by one scheduler thread ({@code synthetic-clock}) that emits one token per
  * stream per tick, so thousands of slow streams cost no thread each; unpaced streams are stepped together by one
@@ -84,7 +93,7 @@ public final class SyntheticEngine implements InferenceEngine {
             HuggingFaceTokenizerFile tokenizer = HuggingFaceTokenizerFile.load(dir.resolve("tokenizer.json"),
                     Files.createDirectories(dataDir.resolve("djl")));
             ModelMetadata metadata = new ModelMetadata(Optional.of(dir), Optional.empty(), OptionalInt.of(128000),
-                    OptionalInt.of(128009));
+                    OptionalInt.of(128009), OptionalInt.of(tokenizer.vocabularySize()));
             return new SyntheticEngine(tokenizer.encode(LLAMA31_TEXT, false), t -> tokenizer.encode(t, false),
                     tokenizer::decode, tokensPerSecond, contextLength, metadata);
         } catch (IOException e) {
@@ -127,7 +136,7 @@ public final class SyntheticEngine implements InferenceEngine {
 
     @Override
     public EngineCapabilities capabilities() {
-        return new EngineCapabilities(false, contextLength);
+        return new EngineCapabilities(contextLength, true, true, 20, null);
     }
 
     @Override
@@ -152,32 +161,76 @@ public final class SyntheticEngine implements InferenceEngine {
 
     @Override
     public Multi<GenerationStep> generate(GenerationRequest request) {
-        int budget = request.sampling().maxTokens();
-        // where in the cycle a stream starts depends on its prompt, so different prompts give different text
-        int start = Math.floorMod(Arrays.hashCode(request.promptTokens()), pieces.length);
         return Multi.createFrom().emitter(emitter -> {
             if (intervalNanos == 0) {
-                FastStream stream = new FastStream(emitter, start, budget);
+                FastStream stream = new FastStream(emitter, request, start(request));
                 emitter.onTermination(() -> stream.cancelled = true);
                 batch.add(stream);
             } else {
-                paced(emitter, start, budget);
+                paced(emitter, request);
             }
         });
+    }
+
+    /** Where in the cycle a stream starts: it depends on the prompt, so different prompts give different text. */
+    private int start(GenerationRequest request) {
+        return Math.floorMod(Arrays.hashCode(request.promptTokens()), pieces.length);
+    }
+
+    /** Token {@code i} of a stream, with the log-probabilities its request asked for (see the class comment). */
+    private GenerationStep step(GenerationRequest request, int start, int i) {
+        int at = (start + i) % pieces.length;
+        GenerationStep step = GenerationStep.text(pieces[at]);
+        int k = request.sampling().logprobs();
+        if (k >= 0) {
+            double own = -(at % 4 + 1) / 8.0;
+            List<TokenLogprob.Candidate> top = new ArrayList<>(k);
+            for (int j = 0; j < k; j++) {
+                top.add(new TokenLogprob.Candidate(pieces[(at + j) % pieces.length], own - j));
+            }
+            step = step.withLogprobs(List.of(new TokenLogprob(pieces[at], own, top)));
+        }
+        if (i == 0 && request.sampling().promptLogprobs() >= 0) {
+            step = step.withPromptLogprobs(promptLogprobs(request.promptTokens(), request.sampling().promptLogprobs()));
+        }
+        return step;
+    }
+
+    private List<TokenLogprob> promptLogprobs(int[] prompt, int k) {
+        List<TokenLogprob> out = new ArrayList<>(prompt.length);
+        out.add(null);
+        for (int j = 1; j < prompt.length; j++) {
+            int t = prompt[j];
+            String token = decode.apply(new int[] {t});
+            double own = -(t % 16 + 1) / 16.0;
+            List<TokenLogprob.Candidate> candidates = new ArrayList<>(k + 1);
+            int alternative = Math.floorMod(t, pieces.length);
+            if (t % 3 == 0) {
+                candidates.add(new TokenLogprob.Candidate(pieces[alternative], own + 0.5));
+            }
+            candidates.add(new TokenLogprob.Candidate(token, own));
+            for (int a = 1; candidates.size() < k; a++) {
+                candidates.add(new TokenLogprob.Candidate(pieces[(alternative + a) % pieces.length], own - a));
+            }
+            out.add(new TokenLogprob(token, own, candidates.subList(0, Math.min(k, candidates.size()))));
+        }
+        return out;
     }
 
     /** One unpaced stream, stepped by the batch loop. */
     private static final class FastStream {
         final MultiEmitter<? super GenerationStep> emitter;
+        final GenerationRequest request;
         final int start;
         final int budget;
         int emitted;
         volatile boolean cancelled;
 
-        FastStream(MultiEmitter<? super GenerationStep> emitter, int start, int budget) {
+        FastStream(MultiEmitter<? super GenerationStep> emitter, GenerationRequest request, int start) {
             this.emitter = emitter;
+            this.request = request;
             this.start = start;
-            this.budget = budget;
+            this.budget = request.sampling().maxTokens();
         }
     }
 
@@ -193,13 +246,13 @@ public final class SyntheticEngine implements InferenceEngine {
                     active.add(batch.take());
                 }
                 batch.drainTo(active);
-                for (java.util.Iterator<FastStream> it = active.iterator(); it.hasNext();) {
+                for (Iterator<FastStream> it = active.iterator(); it.hasNext();) {
                     FastStream s = it.next();
                     if (s.cancelled) {
                         it.remove();
                         continue;
                     }
-                    s.emitter.emit(GenerationStep.text(pieces[(s.start + s.emitted) % pieces.length]));
+                    s.emitter.emit(step(s.request, s.start, s.emitted));
                     if (++s.emitted >= s.budget) {
                         s.emitter.complete();
                         it.remove();
@@ -211,13 +264,15 @@ public final class SyntheticEngine implements InferenceEngine {
         }
     }
 
-    private void paced(MultiEmitter<? super GenerationStep> emitter, int start, int budget) {
+    private void paced(MultiEmitter<? super GenerationStep> emitter, GenerationRequest request) {
+        int start = start(request);
+        int budget = request.sampling().maxTokens();
         AtomicInteger emitted = new AtomicInteger();
         List<ScheduledFuture<?>> handle = new ArrayList<>(1);
         Runnable tick = () -> {
             int i = emitted.getAndIncrement();
             if (i < budget) {
-                emitter.emit(GenerationStep.text(pieces[(start + i) % pieces.length]));
+                emitter.emit(step(request, start, i));
             }
             if (i + 1 >= budget) {
                 emitter.complete();

@@ -1,0 +1,117 @@
+package dev.evalgate.api;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Flow;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+import dev.evalgate.engine.GenerationRequest;
+import dev.evalgate.engine.InferenceEngine;
+import dev.evalgate.engine.SamplingParams;
+import dev.evalgate.engine.TokenLogprob;
+import dev.evalgate.generation.SequenceDecoder;
+import dev.evalgate.ops.GatewayTimings;
+import io.vertx.core.http.HttpServerResponse;
+
+/**
+ * Runs the engine sequences of one request, one per choice, each through its own {@link SequenceDecoder}, for both
+ * completion endpoints. A stop string or end-of-turn cancels that sequence's engine request at once; a closed
+ * connection cancels all of them; the first failure cancels the others and is reported once.
+ */
+final class ChoiceRunner {
+
+    private ChoiceRunner() {
+    }
+
+    /** One choice to generate: its prompt as token ids and how to sample it. */
+    record Choice(int[] promptTokens, SamplingParams sampling) {
+    }
+
+    /** Where the decoded output of the choices goes. Called on engine threads; one call at a time per index. */
+    interface Sink {
+        /**
+         * New text of a choice, with the log-probabilities of the tokens it releases (null when none were asked for).
+         *
+         * @param decoder the choice's decoder: its tokens so far, the prompt's log-probabilities
+         * @param engineNanos when the engine handed over the token ({@link System#nanoTime()})
+         */
+        void delta(int index, String text, List<TokenLogprob> logprobs, SequenceDecoder decoder, long engineNanos);
+
+        /** The choice's last text (possibly empty); its decoder knows why it ended and its prompt log-probabilities. */
+        void finished(int index, String text, List<TokenLogprob> logprobs, SequenceDecoder decoder, long engineNanos);
+
+        /** Every choice finished; {@code completionTokens} over all of them. */
+        void allFinished(int completionTokens);
+
+        void failed(Throwable failure);
+    }
+
+    /**
+     * Starts every choice and returns; the sink hears from the engine's threads.
+     *
+     * @param firstTokenAt set to when the first token of any choice arrived ({@link System#nanoTime()})
+     */
+    static void run(InferenceEngine engine, String requestId, List<Choice> choices, AtomicLong firstTokenAt,
+            HttpServerResponse response, Sink sink) {
+        int n = choices.size();
+        List<Flow.Subscription> subscriptions = new ArrayList<>(n);
+        AtomicInteger remaining = new AtomicInteger(n);
+        AtomicInteger completionTokens = new AtomicInteger();
+        AtomicBoolean failed = new AtomicBoolean();
+        Runnable cancelAll = () -> {
+            synchronized (subscriptions) {
+                subscriptions.forEach(Flow.Subscription::cancel);
+            }
+        };
+        response.closeHandler(v -> cancelAll.run());
+        for (int i = 0; i < n; i++) {
+            int index = i;
+            Choice choice = choices.get(i);
+            SequenceDecoder decoder = new SequenceDecoder(choice.sampling());
+            Flow.Subscription[] self = new Flow.Subscription[1];
+            Runnable choiceDone = () -> {
+                int total = completionTokens.addAndGet(decoder.completionTokens());
+                if (remaining.decrementAndGet() == 0 && !failed.get()) {
+                    sink.allFinished(total);
+                }
+            };
+            engine.generate(new GenerationRequest(requestId + "-" + i, choice.promptTokens(), choice.sampling()))
+                    .subscribe().with(subscription -> {
+                        self[0] = subscription;
+                        synchronized (subscriptions) {
+                            subscriptions.add(subscription);
+                        }
+                        subscription.request(Long.MAX_VALUE);
+                    }, step -> {
+                        if (decoder.finished() || failed.get()) {
+                            return;
+                        }
+                        long arrived = System.nanoTime();
+                        if (firstTokenAt.get() == 0) {
+                            firstTokenAt.compareAndSet(0, arrived);
+                        }
+                        String text = decoder.accept(step);
+                        if (decoder.finished()) {
+                            self[0].cancel();
+                            sink.finished(index, text, decoder.takeLogprobs(), decoder, arrived);
+                            choiceDone.run();
+                        } else if (!text.isEmpty()) {
+                            sink.delta(index, text, decoder.takeLogprobs(), decoder, arrived);
+                        }
+                    }, failure -> {
+                        if (failed.compareAndSet(false, true)) {
+                            cancelAll.run();
+                            sink.failed(failure);
+                        }
+                    }, () -> {
+                        if (!decoder.finished() && !failed.get()) {
+                            String text = decoder.engineFinished();
+                            sink.finished(index, text, decoder.takeLogprobs(), decoder, System.nanoTime());
+                            choiceDone.run();
+                        }
+                    });
+        }
+    }
+}
