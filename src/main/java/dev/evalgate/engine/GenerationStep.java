@@ -14,26 +14,36 @@ import java.util.List;
  * @param logprobs one per generated token of this step, when {@link SamplingParams#logprobs()} asked; else null
  * @param promptLogprobs one per prompt token, the first null (nothing precedes it), in the first step only, when
  *        {@link SamplingParams#promptLogprobs()} asked; else null
+ * @param promptTokens the prompt's length when only the engine knows it (it rendered the chat itself), else 0
  */
 public record GenerationStep(String text, int tokens, boolean endOfTurn, List<TokenLogprob> logprobs,
-        List<TokenLogprob> promptLogprobs) {
+        List<TokenLogprob> promptLogprobs, int promptTokens) {
+
+    public GenerationStep(String text, int tokens, boolean endOfTurn) {
+        this(text, tokens, endOfTurn, null, null, 0);
+    }
 
     public static GenerationStep text(String text) {
-        return new GenerationStep(text, 1, false, null, null);
+        return new GenerationStep(text, 1, false);
     }
 
     /** An end-of-turn token alone. */
     public static GenerationStep eot() {
-        return new GenerationStep("", 1, true, null, null);
+        return new GenerationStep("", 1, true);
+    }
+
+    /** A step with no token that tells the prompt's length, for an engine that rendered the prompt itself. */
+    public static GenerationStep promptLength(int promptTokens) {
+        return new GenerationStep("", 0, false, null, null, promptTokens);
     }
 
     /** The same step with the log-probabilities of its tokens. */
     public GenerationStep withLogprobs(List<TokenLogprob> logprobs) {
-        return new GenerationStep(text, tokens, endOfTurn, logprobs, promptLogprobs);
+        return new GenerationStep(text, tokens, endOfTurn, logprobs, promptLogprobs, promptTokens);
     }
 
     /** The same step carrying the prompt's log-probabilities too. */
     public GenerationStep withPromptLogprobs(List<TokenLogprob> promptLogprobs) {
-        return new GenerationStep(text, tokens, endOfTurn, logprobs, promptLogprobs);
+        return new GenerationStep(text, tokens, endOfTurn, logprobs, promptLogprobs, promptTokens);
     }
 }

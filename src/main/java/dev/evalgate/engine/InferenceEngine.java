@@ -35,6 +35,9 @@ public interface InferenceEngine extends AutoCloseable {
     /** True while the engine can serve requests. */
     boolean healthy();
 
+    /** What it is doing now. */
+    EngineStatus status();
+
     /** Stops serving and frees what the engine holds (native model, threads). Called once, at shutdown. */
     @Override
     void close();

@@ -24,6 +24,7 @@ public final class SequenceDecoder {
     /** Log-probabilities of generated tokens not yet taken, in order; null when none were asked for. */
     private List<TokenLogprob> logprobs;
     private List<TokenLogprob> promptLogprobs;
+    private int promptTokens;
 
     public SequenceDecoder(SamplingParams sampling) {
         this.stops = new StopSequenceMatcher(sampling.stop(), sampling.includeStopStrInOutput());
@@ -37,6 +38,9 @@ public final class SequenceDecoder {
         }
         if (step.promptLogprobs() != null) {
             promptLogprobs = step.promptLogprobs();
+        }
+        if (step.promptTokens() > 0) {
+            promptTokens = step.promptTokens();
         }
         if (step.logprobs() != null) {
             if (logprobs == null) {
@@ -87,6 +91,11 @@ public final class SequenceDecoder {
     /** The prompt's log-probabilities (the first null), when the request asked for them; else null. */
     public List<TokenLogprob> promptLogprobs() {
         return promptLogprobs;
+    }
+
+    /** The prompt's length as the engine reported it (an engine that rendered the prompt itself), else 0. */
+    public int promptTokens() {
+        return promptTokens;
     }
 
     public boolean finished() {

@@ -72,6 +72,11 @@ public final class FakeEngine implements InferenceEngine {
     }
 
     @Override
+    public EngineStatus status() {
+        return new EngineStatus(name(), modelName(), healthy(), 0, null);
+    }
+
+    @Override
     public void close() {
     }
 }

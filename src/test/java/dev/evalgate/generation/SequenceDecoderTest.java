@@ -38,7 +38,7 @@ class SequenceDecoderTest {
                         "ab<", "length", null, 2),
                 Arguments.of("steps after the end are ignored", List.of(t("a"), EOT, t("zzz")), 10, List.of(), false,
                         false, "a", "stop", null, 2),
-                Arguments.of("multi-token step", List.of(new GenerationStep("ж", 2, false, null, null), t("!")), 3, List.of(),
+                Arguments.of("multi-token step", List.of(new GenerationStep("ж", 2, false), t("!")), 3, List.of(),
                         false, false, "ж!", "length", null, 3));
     }
 

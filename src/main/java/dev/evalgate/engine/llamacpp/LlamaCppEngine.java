@@ -23,6 +23,7 @@ import de.kherud.llama.LlamaOutput;
 import de.kherud.llama.ModelParameters;
 import dev.evalgate.engine.EngineCapabilities;
 import dev.evalgate.engine.EngineException;
+import dev.evalgate.engine.EngineStatus;
 import dev.evalgate.engine.GenerationRequest;
 import dev.evalgate.engine.GenerationStep;
 import dev.evalgate.engine.InferenceEngine;
@@ -170,6 +171,11 @@ public final class LlamaCppEngine implements InferenceEngine {
         return !closed;
     }
 
+    @Override
+    public EngineStatus status() {
+        return new EngineStatus(name(), modelName, healthy(), activeStreams.get(), null);
+    }
+
     /** Streams currently reading from the native engine. */
     public int activeStreams() {
         return activeStreams.get();
@@ -251,7 +257,7 @@ public final class LlamaCppEngine implements InferenceEngine {
         }
         String before = text.substring(0, m.start());
         if (isEndOfTurn(m.group())) {
-            return before.isEmpty() ? GenerationStep.eot() : new GenerationStep(before, 1, true, null, null);
+            return before.isEmpty() ? GenerationStep.eot() : new GenerationStep(before, 1, true);
         }
         return GenerationStep.text(before);
     }

@@ -19,6 +19,7 @@ import java.util.function.Function;
 
 import dev.evalgate.engine.EngineCapabilities;
 import dev.evalgate.engine.EngineException;
+import dev.evalgate.engine.EngineStatus;
 import dev.evalgate.engine.GenerationRequest;
 import dev.evalgate.engine.GenerationStep;
 import dev.evalgate.engine.InferenceEngine;
@@ -59,6 +60,8 @@ public final class SyntheticEngine implements InferenceEngine {
     private final ScheduledExecutorService clock;
     private final Thread loop;
     private final LinkedBlockingQueue<FastStream> batch = new LinkedBlockingQueue<>();
+    /** Streams started and not yet ended or cancelled. */
+    private final AtomicInteger active = new AtomicInteger();
 
     /**
      * @param cycle the vocabulary ids every stream emits, in order, from a prompt-dependent start
@@ -160,11 +163,20 @@ public final class SyntheticEngine implements InferenceEngine {
     }
 
     @Override
+    public EngineStatus status() {
+        return new EngineStatus(name(), modelName(), true, active.get(), null);
+    }
+
+    @Override
     public Multi<GenerationStep> generate(GenerationRequest request) {
         return Multi.createFrom().emitter(emitter -> {
+            active.incrementAndGet();
             if (intervalNanos == 0) {
                 FastStream stream = new FastStream(emitter, request, start(request));
-                emitter.onTermination(() -> stream.cancelled = true);
+                emitter.onTermination(() -> {
+                    stream.cancelled = true;
+                    active.decrementAndGet();
+                });
                 batch.add(stream);
             } else {
                 paced(emitter, request);
@@ -285,7 +297,10 @@ public final class SyntheticEngine implements InferenceEngine {
         synchronized (handle) {
             handle.add(f);
         }
-        emitter.onTermination(() -> f.cancel(false));
+        emitter.onTermination(() -> {
+            f.cancel(false);
+            active.decrementAndGet();
+        });
     }
 
     @Override
