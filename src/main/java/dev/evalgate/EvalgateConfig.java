@@ -1,10 +1,15 @@
 package dev.evalgate;
 
+import java.net.URI;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.stream.Collectors;
 
+import dev.evalgate.engine.upstream.UpstreamEngine;
 import dev.evalgate.prompt.SystemPromptPolicy;
 import io.quarkus.runtime.configuration.ConfigurationException;
 import io.smallrye.config.ConfigMapping;
@@ -34,7 +39,9 @@ public interface EvalgateConfig {
         /** llama.cpp over JNI, embedded: the default. */
         LLAMACPP("llamacpp"),
         /** No model: a deterministic token stream at a set rate, for measuring the gateway itself. */
-        SYNTHETIC("synthetic");
+        SYNTHETIC("synthetic"),
+        /** A pool of OpenAI-compatible inference servers (vLLM, trtllm-serve, another evalgate). */
+        UPSTREAM("upstream");
 
         private final String configName;
 
@@ -123,6 +130,48 @@ public interface EvalgateConfig {
         /** Context length it reports, in tokens. */
         @WithDefault("4096")
         int contextLength();
+    }
+
+    @WithName("engine.upstream")
+    Upstream upstream();
+
+    /** A pool of OpenAI-compatible inference servers in front of which evalgate keeps the prompt, stops and scoring. */
+    interface Upstream {
+        /** The servers' base URLs, comma-separated (e.g. {@code http://vllm-0:8000,http://vllm-1:8000}). */
+        Optional<List<URI>> urls();
+
+        /** Bearer token the upstreams want; none by default. */
+        Optional<String> apiKey();
+
+        /** The upstreams' model name; without it, what their {@code /v1/models} lists. */
+        Optional<String> model();
+
+        /** {@code prompt}: evalgate renders and tokenizes and sends token ids; {@code chat}: it forwards chat requests. */
+        @WithDefault("prompt")
+        UpstreamEngine.Mode mode();
+
+        /** Longest wait for a TCP connection to an upstream. */
+        @WithDefault("5s")
+        Duration connectTimeout();
+
+        /** Longest wait from sending a request to its first streamed chunk; past it, another upstream is tried. */
+        @WithDefault("120s")
+        Duration firstTokenTimeout();
+
+        /** Longest silence between two chunks of a stream; past it, the stream ends with an error. */
+        @WithDefault("30s")
+        Duration idleTimeout();
+
+        /** How often every upstream's {@code /health} is asked; a failed upstream is taken back when it answers. */
+        @WithDefault("2s")
+        Duration healthCheckInterval();
+
+        /** The model's context length; without it, the {@code max_model_len} the upstreams report (4096 until then). */
+        OptionalInt contextLength();
+
+        /** Most connections kept open to each upstream (requests in flight to one upstream). */
+        @WithDefault("512")
+        int maxConnections();
     }
 
     @WithName("engine.llamacpp")

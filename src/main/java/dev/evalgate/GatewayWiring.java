@@ -1,6 +1,7 @@
 package dev.evalgate;
 
 import java.io.IOException;
+import java.util.List;
 import java.util.Optional;
 
 import jakarta.enterprise.event.Observes;
@@ -21,6 +22,7 @@ import dev.evalgate.engine.EngineException;
 import dev.evalgate.engine.InferenceEngine;
 import dev.evalgate.engine.llamacpp.LlamaCppEngine;
 import dev.evalgate.engine.synthetic.SyntheticEngine;
+import dev.evalgate.engine.upstream.UpstreamEngine;
 import dev.evalgate.ops.AdminAccess;
 import dev.evalgate.ops.GatewayTimings;
 import dev.evalgate.prompt.PromptFormat;
@@ -38,6 +40,8 @@ import dev.evalgate.store.SampleStore;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.Startup;
+import io.quarkus.runtime.configuration.ConfigurationException;
+import io.vertx.core.Vertx;
 
 /**
  * The composition root: builds every part of the gateway from {@link EvalgateConfig}, and closes them in order at
@@ -51,14 +55,28 @@ public class GatewayWiring {
     @Produces
     @Singleton
     @Startup
-    InferenceEngine engine(EvalgateConfig config) {
+    InferenceEngine engine(EvalgateConfig config, Vertx vertx) {
         return switch (config.engine()) {
             case LLAMACPP -> LlamaCppEngine.start(new LlamaCppEngine.Settings(config.llamacpp().model(),
                     config.llamacpp().parallel(), config.llamacpp().contextLength(), config.llamacpp().threads()),
                     config.dataDir());
             case SYNTHETIC -> SyntheticEngine.overLlama31Vocabulary(config.dataDir(),
                     config.synthetic().tokensPerSecond(), config.synthetic().contextLength());
+            case UPSTREAM -> upstream(config, vertx);
         };
+    }
+
+    private static UpstreamEngine upstream(EvalgateConfig config, Vertx vertx) {
+        EvalgateConfig.Upstream u = config.upstream();
+        if (u.mode() == UpstreamEngine.Mode.PROMPT && config.tokenizer().isEmpty()) {
+            throw new ConfigurationException("evalgate.engine=upstream sends prompts as token ids, so it needs the "
+                    + "served model's tokenizer: set EVALGATE_TOKENIZER to the model's Hugging Face tokenizer folder "
+                    + "(tokenizer.json, tokenizer_config.json), or EVALGATE_ENGINE_UPSTREAM_MODE=chat to forward chat "
+                    + "requests as they are");
+        }
+        return UpstreamEngine.start(new UpstreamEngine.Settings(u.urls().orElse(List.of()), u.apiKey(), u.model(),
+                u.mode(), u.connectTimeout(), u.firstTokenTimeout(), u.idleTimeout(), u.healthCheckInterval(),
+                u.contextLength(), u.maxConnections()), vertx);
     }
 
     @Produces

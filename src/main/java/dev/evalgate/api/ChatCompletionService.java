@@ -13,12 +13,14 @@ import dev.evalgate.api.protocol.ChatCompletionChunk;
 import dev.evalgate.api.protocol.ChatCompletionRequest;
 import dev.evalgate.api.protocol.ChatCompletionResponse;
 import dev.evalgate.api.protocol.Usage;
+import dev.evalgate.engine.GenerationRequest;
 import dev.evalgate.engine.SamplingParams;
 import dev.evalgate.engine.TokenLogprob;
 import dev.evalgate.generation.SequenceDecoder;
 import dev.evalgate.ops.GatewayTimings;
 import dev.evalgate.prompt.PromptRenderer;
 import dev.evalgate.prompt.PromptRenderer.RenderedPrompt;
+import dev.evalgate.prompt.SystemPromptPolicy;
 import dev.evalgate.scoring.runs.EvalTag;
 import io.vertx.core.Context;
 import io.vertx.core.MultiMap;
@@ -54,13 +56,24 @@ public final class ChatCompletionService {
     /**
      * A validated request with its rendered prompt, ready to generate.
      *
+     * @param chat the conversation, when the engine renders it itself (then {@code prompt} has no tokens)
      * @param topLogprobs how many most likely tokens to list per position, -1 when {@code logprobs} is off
      * @param tag the benchmark document it belongs to, or null
      * @param receivedNanos when the request arrived ({@link System#nanoTime()})
      * @param firstTokenAt when the engine produced its first token ({@link System#nanoTime()}), 0 before that
      */
-    public record Prepared(ChatCompletionRequest request, RenderedPrompt prompt, SamplingParams sampling, int n,
-            int topLogprobs, String id, long created, EvalTag tag, long receivedNanos, AtomicLong firstTokenAt) {
+    public record Prepared(ChatCompletionRequest request, RenderedPrompt prompt, GenerationRequest.ChatPrompt chat,
+            SamplingParams sampling, int n, int topLogprobs, String id, long created, EvalTag tag, long receivedNanos,
+            AtomicLong firstTokenAt) {
+
+        /** The prompt's length: evalgate's own count, or the engine's when it rendered the prompt. */
+        int promptTokens(SequenceDecoder[] decoders) {
+            int length = prompt.tokens().length;
+            for (SequenceDecoder d : decoders) {
+                length = Math.max(length, d == null ? 0 : d.promptTokens());
+            }
+            return length;
+        }
     }
 
     /** Parses, validates and renders. CPU and JNI work: call it on a worker thread. */
@@ -76,8 +89,19 @@ public final class ChatCompletionService {
         // validate sampling before the (costlier) rendering; the default budget needs the prompt length
         SamplingFields.precheck(req.temperature(), req.topP(), req.topK(), req.seed(), requestedMax, req.stop(),
                 req.includeStopStrInOutput(), n);
-        RenderedPrompt prompt = renderer.render(ChatMessages.normalize(req.messages()), req.tools(),
-                req.addGenerationPrompt() == null || req.addGenerationPrompt(), req.chatTemplateKwargs());
+        boolean addGenerationPrompt = req.addGenerationPrompt() == null || req.addGenerationPrompt();
+        RenderedPrompt prompt;
+        GenerationRequest.ChatPrompt chat = null;
+        if (model.engine().capabilities().rendersChat()) {
+            // the engine renders the conversation itself (an upstream in chat mode): evalgate's policy still applies
+            SystemPromptPolicy.Applied applied = renderer.applyPolicy(ChatMessages.normalize(req.messages()));
+            chat = new GenerationRequest.ChatPrompt(applied.messages(), req.tools(), addGenerationPrompt,
+                    req.chatTemplateKwargs(), requestedMax);
+            prompt = new RenderedPrompt(null, new int[0], applied.systemPrompt());
+        } else {
+            prompt = renderer.render(ChatMessages.normalize(req.messages()), req.tools(), addGenerationPrompt,
+                    req.chatTemplateKwargs());
+        }
         SamplingParams sampling = SamplingFields.validated(model, req.temperature(), req.topP(), req.topK(),
                 req.seed(), requestedMax, req.maxCompletionTokens() != null ? "max_completion_tokens" : "max_tokens",
                 "messages", req.stop(), req.includeStopStrInOutput(), n, prompt.tokens().length);
@@ -85,7 +109,7 @@ public final class ChatCompletionService {
             sampling = sampling.withLogprobs(topLogprobs, SamplingParams.NONE);
         }
         String id = "chatcmpl-" + UUID.randomUUID().toString().replace("-", "");
-        return new Prepared(req, prompt, sampling, n, topLogprobs, id, System.currentTimeMillis() / 1000,
+        return new Prepared(req, prompt, chat, sampling, n, topLogprobs, id, System.currentTimeMillis() / 1000,
                 EvalTag.of(req.metadata(), headers::get), receivedNanos, new AtomicLong());
     }
 
@@ -158,7 +182,7 @@ public final class ChatCompletionService {
             public void allFinished(int completionTokens) {
                 notifyListener(p, texts, decoders, completionTokens);
                 out.end(p.request().includeUsage()
-                        ? chunks.usage(p.prompt().tokens().length, completionTokens) + ChatCompletionChunks.DONE
+                        ? chunks.usage(p.promptTokens(decoders), completionTokens) + ChatCompletionChunks.DONE
                         : ChatCompletionChunks.DONE);
             }
 
@@ -218,7 +242,7 @@ public final class ChatCompletionService {
                             decoders[i].finishReason().wire(), decoders[i].stopReason()));
                 }
                 ChatCompletionResponse body = new ChatCompletionResponse(p.id(), p.created(), model.name(), choices,
-                        Usage.of(p.prompt().tokens().length, completionTokens));
+                        Usage.of(p.promptTokens(decoders), completionTokens));
                 if (!response.closed()) {
                     response.putHeader("Content-Type", "application/json").end(json(body));
                 }
@@ -238,7 +262,7 @@ public final class ChatCompletionService {
     private void run(Prepared p, HttpServerResponse response, ChoiceRunner.Sink sink) {
         List<ChoiceRunner.Choice> choices = new ArrayList<>(p.n());
         for (int i = 0; i < p.n(); i++) {
-            choices.add(new ChoiceRunner.Choice(p.prompt().tokens(), p.sampling().forSequence(i)));
+            choices.add(new ChoiceRunner.Choice(p.prompt().tokens(), p.sampling().forSequence(i), p.chat()));
         }
         timings.requestToEngine(System.nanoTime() - p.receivedNanos());
         ChoiceRunner.run(model.engine(), p.id(), choices, p.firstTokenAt(), response, sink);
@@ -268,7 +292,7 @@ public final class ChatCompletionService {
         for (StringBuilder t : texts) {
             outputs.add(t.toString());
         }
-        listener.completed(p.tag(), p.id(), model.name(), outputs, decoders, p.prompt().tokens().length,
+        listener.completed(p.tag(), p.id(), model.name(), outputs, decoders, p.promptTokens(decoders),
                 completionTokens, p.sampling(), p.receivedNanos(), p.firstTokenAt().get());
     }
 

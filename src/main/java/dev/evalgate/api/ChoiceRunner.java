@@ -25,8 +25,8 @@ final class ChoiceRunner {
     private ChoiceRunner() {
     }
 
-    /** One choice to generate: its prompt as token ids and how to sample it. */
-    record Choice(int[] promptTokens, SamplingParams sampling) {
+    /** One choice to generate: its prompt (token ids, or the conversation for an engine that renders it) and how to sample it. */
+    record Choice(int[] promptTokens, SamplingParams sampling, GenerationRequest.ChatPrompt chat) {
     }
 
     /** Where the decoded output of the choices goes. Called on engine threads; one call at a time per index. */
@@ -77,7 +77,8 @@ final class ChoiceRunner {
                     sink.allFinished(total);
                 }
             };
-            engine.generate(new GenerationRequest(requestId + "-" + i, choice.promptTokens(), choice.sampling()))
+            engine.generate(new GenerationRequest(requestId + "-" + i, choice.promptTokens(), choice.sampling(),
+                    choice.chat()))
                     .subscribe().with(subscription -> {
                         self[0] = subscription;
                         synchronized (subscriptions) {

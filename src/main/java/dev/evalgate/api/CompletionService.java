@@ -367,7 +367,7 @@ public final class CompletionService {
         List<ChoiceRunner.Choice> choices = new ArrayList<>(p.prompts().size() * p.n());
         for (Prompt prompt : p.prompts()) {
             for (int k = 0; k < p.n(); k++) {
-                choices.add(new ChoiceRunner.Choice(prompt.tokens(), p.sampling().forSequence(k)));
+                choices.add(new ChoiceRunner.Choice(prompt.tokens(), p.sampling().forSequence(k), null));
             }
         }
         timings.requestToEngine(System.nanoTime() - p.receivedNanos());

@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.JsonMappingException;
 
 import dev.evalgate.api.protocol.ErrorResponse;
 import dev.evalgate.engine.EngineException;
+import dev.evalgate.engine.EngineRejectedException;
+import dev.evalgate.engine.EngineUnavailableException;
 import dev.evalgate.engine.InvalidParameterException;
 import dev.evalgate.prompt.jinja.ChatTemplateException;
 import dev.evalgate.store.StoreUnavailableException;
@@ -57,6 +59,12 @@ public final class OpenAiErrors {
         if (t instanceof StoreUnavailableException) {
             return new ApiException(503, "ServiceUnavailableError", null, t.getMessage()
                     + " (completions are still served; their samples are kept and written when it is back)");
+        }
+        if (t instanceof EngineRejectedException r) {
+            return new ApiException(r.status(), r.type(), r.param(), r.getMessage());
+        }
+        if (t instanceof EngineUnavailableException) {
+            return new ApiException(503, "ServiceUnavailableError", null, t.getMessage());
         }
         if (t instanceof EngineException) {
             LOG.error("engine failure", t);

@@ -36,6 +36,10 @@ public final class TokenizerService {
         int[] tokens;
         String systemPrompt = null;
         if (req.messages() != null) {
+            if (model.engine().capabilities().rendersChat()) {
+                throw ApiException.badRequest("messages", "The " + model.engine().name() + " engine renders "
+                        + "conversations itself, so evalgate cannot say their tokens: ask the upstream's /tokenize.");
+            }
             if (req.prompt() != null) {
                 throw ApiException.badRequest("prompt", "Send either `prompt` or `messages`, not both.");
             }

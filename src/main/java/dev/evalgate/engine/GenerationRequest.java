@@ -24,8 +24,9 @@ public record GenerationRequest(String requestId, int[] promptTokens, SamplingPa
      *
      * @param messages OpenAI messages as plain values
      * @param templateKwargs the request's {@code chat_template_kwargs}, or null
+     * @param maxTokens the client's token budget, null when it set none (the engine's own limit then holds)
      */
     public record ChatPrompt(List<Map<String, Object>> messages, List<Object> tools, boolean addGenerationPrompt,
-            Map<String, Object> templateKwargs) {
+            Map<String, Object> templateKwargs, Integer maxTokens) {
     }
 }

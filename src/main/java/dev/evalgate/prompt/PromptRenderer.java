@@ -45,6 +45,11 @@ public final class PromptRenderer {
         return new RenderedPrompt(text, format.tokenizer().encode(text, false), applied.systemPrompt());
     }
 
+    /** The system-prompt policy alone, for an engine that renders the conversation itself. */
+    public SystemPromptPolicy.Applied applyPolicy(List<Map<String, Object>> messages) {
+        return policy.apply(messages);
+    }
+
     public PromptFormat format() {
         return format;
     }
