@@ -20,6 +20,9 @@ import com.openai.models.chat.completions.ChatCompletion;
 import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import com.openai.models.chat.completions.ChatCompletionStreamOptions;
+import com.openai.models.completions.Completion;
+import com.openai.models.completions.CompletionChoice;
+import com.openai.models.completions.CompletionCreateParams;
 
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -85,6 +88,25 @@ class OpenAiClientTest {
         assertEquals(text, streamed.toString());
         assertEquals(completion.choices().get(0).finishReason().asString(), finish[0]);
         assertEquals(completionTokens, usage[0]);
+    }
+
+    @Test
+    void legacyCompletionsWorkStreamingOrNot() {
+        CompletionCreateParams params = CompletionCreateParams.builder().model(ChatCompletionsTest.MODEL)
+                .prompt("The capital of France is").maxTokens(8).temperature(0.0).build();
+        Completion completion = client.completions().create(params);
+        String text = completion.choices().get(0).text();
+        assertEquals(8, completion.usage().orElseThrow().completionTokens());
+        assertEquals(CompletionChoice.FinishReason.LENGTH, completion.choices().get(0).finishReason());
+        StringBuilder streamed = new StringBuilder();
+        try (StreamResponse<Completion> stream = client.completions().createStreaming(params)) {
+            stream.stream().forEach(chunk -> chunk.choices().forEach(c -> streamed.append(c.text())));
+        }
+        assertEquals(text, streamed.toString());
+        // llama.cpp gives no prompt log-probabilities: a typed 400, not made-up numbers
+        BadRequestException refused = org.junit.jupiter.api.Assertions.assertThrows(BadRequestException.class,
+                () -> client.completions().create(params.toBuilder().echo(true).logprobs(1L).maxTokens(1).build()));
+        assertTrue(refused.getMessage().contains("llamacpp"), refused.getMessage());
     }
 
     @Test
