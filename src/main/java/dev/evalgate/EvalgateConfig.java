@@ -49,6 +49,11 @@ public interface EvalgateConfig {
             this.configName = configName;
         }
 
+        /** The name {@code evalgate.engine} takes for it. */
+        public String configName() {
+            return configName;
+        }
+
         /**
          * The engine of that name. An unknown name is a {@link ConfigurationException}, which Quarkus prints as its
          * message alone (a conversion error in the mapping itself would come wrapped in two lines of SmallRye text).

@@ -6,8 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 
 import org.junit.jupiter.api.Test;
 
@@ -26,7 +28,10 @@ class EngineSelectionIT {
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(process.waitFor(60, TimeUnit.SECONDS));
         assertEquals(1, process.exitValue(), output);
-        assertEquals(List.of("evalgate.engine=nonsense is not an engine of this build; valid engines: llamacpp, synthetic"),
+        String engines = Arrays.stream(EvalgateConfig.EngineKind.values()).map(EvalgateConfig.EngineKind::configName)
+                .collect(Collectors.joining(", "));
+        assertTrue(engines.startsWith("llamacpp, synthetic, upstream"), engines);
+        assertEquals(List.of("evalgate.engine=nonsense is not an engine of this build; valid engines: " + engines),
                 output.lines().toList());
     }
 }
