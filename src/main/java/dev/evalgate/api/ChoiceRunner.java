@@ -12,6 +12,7 @@ import dev.evalgate.engine.InferenceEngine;
 import dev.evalgate.engine.SamplingParams;
 import dev.evalgate.engine.TokenLogprob;
 import dev.evalgate.generation.SequenceDecoder;
+import dev.evalgate.generation.StopAutomaton;
 import dev.evalgate.ops.GatewayTimings;
 import io.vertx.core.http.HttpServerResponse;
 
@@ -60,6 +61,8 @@ final class ChoiceRunner {
         AtomicInteger remaining = new AtomicInteger(n);
         AtomicInteger completionTokens = new AtomicInteger();
         AtomicBoolean failed = new AtomicBoolean();
+        // every choice of a request has the same stop strings: one automaton for all of them
+        StopAutomaton stops = n == 0 ? null : new StopAutomaton(choices.get(0).sampling().stop());
         Runnable cancelAll = () -> {
             synchronized (subscriptions) {
                 subscriptions.forEach(Flow.Subscription::cancel);
@@ -69,7 +72,7 @@ final class ChoiceRunner {
         for (int i = 0; i < n; i++) {
             int index = i;
             Choice choice = choices.get(i);
-            SequenceDecoder decoder = new SequenceDecoder(choice.sampling());
+            SequenceDecoder decoder = new SequenceDecoder(choice.sampling(), stops);
             Flow.Subscription[] self = new Flow.Subscription[1];
             Runnable choiceDone = () -> {
                 int total = completionTokens.addAndGet(decoder.completionTokens());

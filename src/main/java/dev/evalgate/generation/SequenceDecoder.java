@@ -27,7 +27,12 @@ public final class SequenceDecoder {
     private int promptTokens;
 
     public SequenceDecoder(SamplingParams sampling) {
-        this.stops = new StopSequenceMatcher(sampling.stop(), sampling.includeStopStrInOutput());
+        this(sampling, new StopAutomaton(sampling.stop()));
+    }
+
+    /** A decoder whose stop strings were compiled once for all choices of the request ({@code sampling.stop()}). */
+    public SequenceDecoder(SamplingParams sampling, StopAutomaton stopStrings) {
+        this.stops = new StopSequenceMatcher(stopStrings, sampling.includeStopStrInOutput());
         this.maxTokens = sampling.maxTokens();
     }
 

@@ -1,25 +1,13 @@
 package dev.evalgate.generation;
 
-import java.util.Arrays;
 import java.util.List;
 
 /** Cuts one streamed choice at its first stop string while holding back only text that could still start one. */
 public final class StopSequenceMatcher {
 
-    private static final long EMPTY_KEY = -1L;
-
+    private final StopAutomaton automaton;
     private final String[] stops;
     private final boolean includeStopInOutput;
-
-    // Aho–Corasick automaton over UTF-16 chars: a plain scan would cost O(stops × text) per token,
-    // which hurts with hundreds of stops on the per-token path.
-    private final int[] fail;
-    private final int[] depth;
-    /** Longest stop that is a suffix of the node's string (the tie-break on equal end), or -1. */
-    private final int[] output;
-    private final long[] edgeKeys;
-    private final int[] edgeTargets;
-    private final int edgeMask;
 
     /** Not-yet-emitted text; bounded by the longest stop, so edits on it are cheap. */
     private final StringBuilder pending = new StringBuilder();
@@ -27,77 +15,14 @@ public final class StopSequenceMatcher {
     private String matchedStop;
 
     public StopSequenceMatcher(List<String> stops, boolean includeStopInOutput) {
-        this.stops = stops.toArray(new String[0]);
+        this(new StopAutomaton(stops), includeStopInOutput);
+    }
+
+    /** A matcher on an automaton compiled once for all choices of a request. */
+    public StopSequenceMatcher(StopAutomaton automaton, boolean includeStopInOutput) {
+        this.automaton = automaton;
+        this.stops = automaton.stops;
         this.includeStopInOutput = includeStopInOutput;
-
-        int maxNodes = 1;
-        for (String s : this.stops) {
-            if (s == null || s.isEmpty()) {
-                // An empty stop would match before any text and silently swallow the whole choice.
-                throw new IllegalArgumentException("stop strings must be non-empty");
-            }
-            maxNodes += s.length();
-        }
-        int edgeCapacity = Integer.highestOneBit(Math.max(4, maxNodes * 2 - 1)) << 1;
-        edgeKeys = new long[edgeCapacity];
-        Arrays.fill(edgeKeys, EMPTY_KEY);
-        edgeTargets = new int[edgeCapacity];
-        edgeMask = edgeCapacity - 1;
-
-        int[] parentOf = new int[maxNodes];
-        char[] labelOf = new char[maxNodes];
-        int[] ownStop = new int[maxNodes];
-        Arrays.fill(ownStop, -1);
-        depth = new int[maxNodes];
-        int nodes = 1;
-        int maxDepth = 0;
-        for (int i = 0; i < this.stops.length; i++) {
-            String s = this.stops[i];
-            int node = 0;
-            for (int k = 0; k < s.length(); k++) {
-                char c = s.charAt(k);
-                int next = child(node, c);
-                if (next < 0) {
-                    next = nodes++;
-                    parentOf[next] = node;
-                    labelOf[next] = c;
-                    depth[next] = k + 1;
-                    putEdge(node, c, next);
-                }
-                node = next;
-            }
-            if (ownStop[node] < 0) {
-                ownStop[node] = i;
-            }
-            maxDepth = Math.max(maxDepth, s.length());
-        }
-
-        // Failure links need every shallower node done first: order nodes by depth (counting sort).
-        int[] countAtDepth = new int[maxDepth + 2];
-        for (int v = 0; v < nodes; v++) {
-            countAtDepth[depth[v] + 1]++;
-        }
-        for (int d = 1; d < countAtDepth.length; d++) {
-            countAtDepth[d] += countAtDepth[d - 1];
-        }
-        int[] byDepth = new int[nodes];
-        for (int v = 0; v < nodes; v++) {
-            byDepth[countAtDepth[depth[v]]++] = v;
-        }
-
-        fail = new int[nodes];
-        output = new int[nodes];
-        output[0] = -1;
-        for (int idx = 1; idx < nodes; idx++) {
-            int v = byDepth[idx];
-            int p = parentOf[v];
-            if (p == 0) {
-                fail[v] = 0;
-            } else {
-                fail[v] = step(fail[p], labelOf[v]);
-            }
-            output[v] = ownStop[v] >= 0 ? ownStop[v] : output[fail[v]];
-        }
     }
 
     /** Feeds newly decoded text; returns the part that is now safe to emit (possibly ""). After a stop matched, returns "" forever. */
@@ -111,8 +36,8 @@ public final class StopSequenceMatcher {
         int n = text.length();
         int s = state;
         for (int i = 0; i < n; i++) {
-            s = step(s, text.charAt(i));
-            int m = output[s];
+            s = automaton.step(s, text.charAt(i));
+            int m = automaton.output[s];
             if (m >= 0) {
                 // The first completed stop ends earliest; output[] already prefers the longest on a tie.
                 matchedStop = stops[m];
@@ -128,7 +53,7 @@ public final class StopSequenceMatcher {
 
         int p = pending.length();
         int total = p + n;
-        int emit = total - depth[s];
+        int emit = total - automaton.depth[s];
         if (emit > 0 && Character.isHighSurrogate(charAt(text, emit - 1))
                 && (emit == total || Character.isLowSurrogate(charAt(text, emit)))) {
             // The low half may only arrive with the next piece; never hand out half a code point.
@@ -187,48 +112,5 @@ public final class StopSequenceMatcher {
             return text.substring(0, len);
         }
         return new StringBuilder(len).append(pending).append(text, 0, len - p).toString();
-    }
-
-    private int step(int node, char c) {
-        while (true) {
-            int next = child(node, c);
-            if (next >= 0) {
-                return next;
-            }
-            if (node == 0) {
-                return 0;
-            }
-            node = fail[node];
-        }
-    }
-
-    private int child(int node, char c) {
-        long key = ((long) node << 16) | c;
-        int slot = slot(key);
-        while (true) {
-            long k = edgeKeys[slot];
-            if (k == key) {
-                return edgeTargets[slot];
-            }
-            if (k == EMPTY_KEY) {
-                return -1;
-            }
-            slot = (slot + 1) & edgeMask;
-        }
-    }
-
-    private void putEdge(int node, char c, int target) {
-        long key = ((long) node << 16) | c;
-        int slot = slot(key);
-        while (edgeKeys[slot] != EMPTY_KEY) {
-            slot = (slot + 1) & edgeMask;
-        }
-        edgeKeys[slot] = key;
-        edgeTargets[slot] = target;
-    }
-
-    private int slot(long key) {
-        long h = key * 0x9E3779B97F4A7C15L;
-        return (int) (h ^ (h >>> 32)) & edgeMask;
     }
 }
