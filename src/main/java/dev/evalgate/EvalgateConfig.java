@@ -12,6 +12,7 @@ import java.util.stream.Collectors;
 import dev.evalgate.engine.upstream.UpstreamEngine;
 import dev.evalgate.prompt.SystemPromptPolicy;
 import io.quarkus.runtime.configuration.ConfigurationException;
+import io.quarkus.runtime.configuration.MemorySize;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import io.smallrye.config.WithName;
@@ -89,6 +90,55 @@ public interface EvalgateConfig {
         /** The default system prompt: MERA's, as in the reference Llama-3.1-70B-Instruct submission. */
         @WithDefault(SystemPromptPolicy.MERA_SYSTEM_PROMPT)
         String text();
+    }
+
+    Limits limits();
+
+    /** Bounds on what one request may ask for; past one, a 400 naming the field and the setting. */
+    interface Limits {
+        /** The largest request body of the completion and tokenizer endpoints (413 past it). */
+        @WithDefault("4M")
+        MemorySize maxBodySize();
+
+        /** The most messages in a chat request. */
+        @WithDefault("1024")
+        int maxMessages();
+
+        /** The most characters of text in a request's messages or prompts, all together. */
+        @WithDefault("2000000")
+        int maxPromptChars();
+
+        /** The most prompts in one {@code /v1/completions} request. */
+        @WithDefault("256")
+        int maxPrompts();
+
+        /** The most choices ({@code n}) per prompt. */
+        @WithDefault("16")
+        int maxN();
+
+        /** The most stop strings in a request. */
+        @WithDefault("64")
+        int maxStops();
+
+        /** The most characters of all stop strings together. */
+        @WithDefault("4096")
+        int maxStopChars();
+
+        /** The largest {@code max_tokens} (the context length bounds it too). */
+        @WithDefault("16384")
+        int maxTokens();
+
+        /** The most alternatives per position a request may ask for ({@code top_logprobs}, {@code logprobs}). */
+        @WithDefault("20")
+        int maxLogprobs();
+
+        /** The most {@code metadata} entries. */
+        @WithDefault("16")
+        int maxMetadataEntries();
+
+        /** The longest {@code metadata} key or value and {@code X-Eval-*} header (run, task and document ids). */
+        @WithDefault("512")
+        int maxIdChars();
     }
 
     Gold gold();

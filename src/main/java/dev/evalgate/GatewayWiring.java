@@ -16,6 +16,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.evalgate.api.ChatCompletionService;
 import dev.evalgate.api.CompletionService;
+import dev.evalgate.api.RequestLimits;
 import dev.evalgate.api.ServedModel;
 import dev.evalgate.api.TokenizerService;
 import dev.evalgate.engine.EngineException;
@@ -111,22 +112,31 @@ public class GatewayWiring {
 
     @Produces
     @Singleton
+    RequestLimits limits(EvalgateConfig config) {
+        EvalgateConfig.Limits l = config.limits();
+        return new RequestLimits(l.maxBodySize().asLongValue(), l.maxMessages(), l.maxPromptChars(), l.maxPrompts(),
+                l.maxN(), l.maxStops(), l.maxStopChars(), l.maxTokens(), l.maxLogprobs(), l.maxMetadataEntries(),
+                l.maxIdChars());
+    }
+
+    @Produces
+    @Singleton
     ChatCompletionService chatCompletions(ServedModel model, PromptRenderer renderer, ObjectMapper mapper,
-            OnlineScorer scorer, GatewayTimings timings) {
-        return new ChatCompletionService(model, renderer, mapper, scorer::submit, timings);
+            OnlineScorer scorer, GatewayTimings timings, RequestLimits limits) {
+        return new ChatCompletionService(model, renderer, mapper, scorer::submit, timings, limits);
     }
 
     @Produces
     @Singleton
     CompletionService completions(ServedModel model, PromptFormat format, ObjectMapper mapper, OnlineScorer scorer,
-            GatewayTimings timings) {
-        return new CompletionService(model, format.tokenizer(), mapper, scorer::submit, timings);
+            GatewayTimings timings, RequestLimits limits) {
+        return new CompletionService(model, format.tokenizer(), mapper, scorer::submit, timings, limits);
     }
 
     @Produces
     @Singleton
-    TokenizerService tokenizer(ServedModel model, PromptRenderer renderer, ObjectMapper mapper) {
-        return new TokenizerService(model, renderer, mapper);
+    TokenizerService tokenizer(ServedModel model, PromptRenderer renderer, ObjectMapper mapper, RequestLimits limits) {
+        return new TokenizerService(model, renderer, mapper, limits);
     }
 
     @Produces

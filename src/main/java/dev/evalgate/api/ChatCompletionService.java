@@ -43,9 +43,11 @@ public final class ChatCompletionService {
     private final ObjectMapper mapper;
     private final CompletionListener listener;
     private final GatewayTimings timings;
+    private final RequestLimits limits;
 
     public ChatCompletionService(ServedModel model, PromptRenderer renderer, ObjectMapper mapper,
-            CompletionListener listener, GatewayTimings timings) {
+            CompletionListener listener, GatewayTimings timings, RequestLimits limits) {
+        this.limits = limits;
         this.model = model;
         this.renderer = renderer;
         this.mapper = mapper;
@@ -85,6 +87,9 @@ public final class ChatCompletionService {
         }
         Integer requestedMax = req.maxCompletionTokens() != null ? req.maxCompletionTokens() : req.maxTokens();
         int n = req.n() == null ? 1 : req.n();
+        EvalTag tag = limits.tag(req.metadata(), headers::get);
+        String maxParam = req.maxCompletionTokens() != null ? "max_completion_tokens" : "max_tokens";
+        limits.sampling(req.n(), SamplingFields.stopList(req.stop()), requestedMax, maxParam);
         int topLogprobs = topLogprobs(req);
         // validate sampling before the (costlier) rendering; the default budget needs the prompt length
         SamplingFields.precheck(req.temperature(), req.topP(), req.topK(), req.seed(), requestedMax, req.stop(),
@@ -94,23 +99,22 @@ public final class ChatCompletionService {
         GenerationRequest.ChatPrompt chat = null;
         if (model.engine().capabilities().rendersChat()) {
             // the engine renders the conversation itself (an upstream in chat mode): evalgate's policy still applies
-            SystemPromptPolicy.Applied applied = renderer.applyPolicy(ChatMessages.normalize(req.messages()));
+            SystemPromptPolicy.Applied applied = renderer.applyPolicy(ChatMessages.normalize(req.messages(), limits));
             chat = new GenerationRequest.ChatPrompt(applied.messages(), req.tools(), addGenerationPrompt,
                     req.chatTemplateKwargs(), requestedMax);
             prompt = new RenderedPrompt(null, new int[0], applied.systemPrompt());
         } else {
-            prompt = renderer.render(ChatMessages.normalize(req.messages()), req.tools(), addGenerationPrompt,
+            prompt = renderer.render(ChatMessages.normalize(req.messages(), limits), req.tools(), addGenerationPrompt,
                     req.chatTemplateKwargs());
         }
         SamplingParams sampling = SamplingFields.validated(model, req.temperature(), req.topP(), req.topK(),
-                req.seed(), requestedMax, req.maxCompletionTokens() != null ? "max_completion_tokens" : "max_tokens",
-                "messages", req.stop(), req.includeStopStrInOutput(), n, prompt.tokens().length);
+                req.seed(), requestedMax, maxParam, "messages", req.stop(), req.includeStopStrInOutput(), n, prompt.tokens().length);
         if (topLogprobs >= 0) {
             sampling = sampling.withLogprobs(topLogprobs, SamplingParams.NONE);
         }
         String id = "chatcmpl-" + UUID.randomUUID().toString().replace("-", "");
         return new Prepared(req, prompt, chat, sampling, n, topLogprobs, id, System.currentTimeMillis() / 1000,
-                EvalTag.of(req.metadata(), headers::get), receivedNanos, new AtomicLong());
+                tag, receivedNanos, new AtomicLong());
     }
 
     /** {@code logprobs} and {@code top_logprobs} as vLLM checks them, and whether the engine can give them. */
@@ -126,6 +130,7 @@ public final class ChatCompletionService {
             return -1;
         }
         int k = top == null ? 0 : top;
+        limits.logprobs(k, "top_logprobs");
         SamplingFields.checkLogprobs(model, true, false, k, "logprobs");
         return k;
     }

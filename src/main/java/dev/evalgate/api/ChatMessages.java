@@ -13,11 +13,16 @@ final class ChatMessages {
     private ChatMessages() {
     }
 
-    /** Checks each message and joins text content parts with a newline, as vLLM does for string templates. */
-    static List<Map<String, Object>> normalize(List<JsonNode> raw) {
+    /**
+     * Checks each message and joins text content parts with a newline, as vLLM does for string templates; the count
+     * of messages and of their characters within the limits.
+     */
+    static List<Map<String, Object>> normalize(List<JsonNode> raw, RequestLimits limits) {
         if (raw == null || raw.isEmpty()) {
             throw ApiException.badRequest("messages", "`messages` is required and must contain at least one message.");
         }
+        limits.messages(raw);
+        int chars = 0;
         List<Map<String, Object>> out = new ArrayList<>(raw.size());
         for (int i = 0; i < raw.size(); i++) {
             JsonNode m = raw.get(i);
@@ -30,7 +35,9 @@ final class ChatMessages {
             }
             @SuppressWarnings("unchecked")
             Map<String, Object> message = (Map<String, Object>) plain(m);
-            message.put("content", content(m.get("content"), i));
+            String content = content(m.get("content"), i);
+            chars = limits.promptChars(chars, content == null ? 0 : content.length(), "messages");
+            message.put("content", content);
             out.add(message);
         }
         return out;

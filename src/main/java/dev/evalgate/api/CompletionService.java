@@ -40,9 +40,11 @@ public final class CompletionService {
     private final ObjectMapper mapper;
     private final CompletionListener listener;
     private final GatewayTimings timings;
+    private final RequestLimits limits;
 
     public CompletionService(ServedModel model, Tokenizer tokenizer, ObjectMapper mapper, CompletionListener listener,
-            GatewayTimings timings) {
+            GatewayTimings timings, RequestLimits limits) {
+        this.limits = limits;
         this.model = model;
         this.tokenizer = tokenizer;
         this.mapper = mapper;
@@ -88,12 +90,15 @@ public final class CompletionService {
         if (req.suffix() != null) {
             throw ApiException.badRequest("suffix", "suffix is not currently supported");
         }
+        EvalTag tag = limits.tag(req.metadata(), headers::get);
+        limits.sampling(req.n(), SamplingFields.stopList(req.stop()), req.maxTokens(), "max_tokens");
         int n = req.n() == null ? 1 : req.n();
         int logprobs = req.logprobs() == null ? -1 : req.logprobs();
         if (req.logprobs() != null) {
             if (logprobs < 0) {
                 throw ApiException.badRequest("logprobs", "`logprobs` must be a positive value.");
             }
+            limits.logprobs(logprobs, "logprobs");
             SamplingFields.checkLogprobs(model, true, req.echoes(), logprobs, "logprobs");
         }
         int requestedMax = req.maxTokens() == null ? DEFAULT_MAX_TOKENS : req.maxTokens();
@@ -115,7 +120,7 @@ public final class CompletionService {
         boolean generate = !echoOnly || logprobs >= 0;
         String id = "cmpl-" + UUID.randomUUID().toString().replace("-", "");
         return new Prepared(req, prompts, sampling, n, logprobs, generate, id, System.currentTimeMillis() / 1000,
-                EvalTag.of(req.metadata(), headers::get), receivedNanos, new AtomicLong());
+                tag, receivedNanos, new AtomicLong());
     }
 
     /** {@code prompt}: a text, a list of token ids, or a list of texts or of id lists. */
@@ -128,12 +133,16 @@ public final class CompletionService {
         }
         List<Prompt> out = new ArrayList<>();
         if (prompt.isTextual()) {
+            limits.promptChars(0, prompt.asText().length(), "prompt");
             out.add(text(prompt.asText(), special));
         } else if (prompt.isArray() && prompt.size() > 0 && prompt.get(0).isNumber()) {
             out.add(ids(prompt));
         } else if (prompt.isArray() && prompt.size() > 0) {
+            limits.prompts(prompt.size());
+            int chars = 0;
             for (JsonNode p : prompt) {
                 if (p.isTextual()) {
+                    chars = limits.promptChars(chars, p.asText().length(), "prompt");
                     out.add(text(p.asText(), special));
                 } else if (p.isArray()) {
                     out.add(ids(p));

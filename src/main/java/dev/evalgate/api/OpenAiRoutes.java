@@ -22,16 +22,17 @@ import io.vertx.ext.web.handler.BodyHandler;
 @Singleton
 public class OpenAiRoutes {
 
-    private static final long MAX_BODY_BYTES = 32L * 1024 * 1024;
     private static final String RECEIVED_AT = "evalgate.receivedAt";
 
     private final ChatCompletionService chat;
     private final CompletionService completions;
     private final TokenizerService tokenizer;
     private final ObjectMapper mapper;
+    private final RequestLimits limits;
 
     public OpenAiRoutes(ChatCompletionService chat, CompletionService completions, TokenizerService tokenizer,
-            ObjectMapper mapper) {
+            ObjectMapper mapper, RequestLimits limits) {
+        this.limits = limits;
         this.chat = chat;
         this.completions = completions;
         this.tokenizer = tokenizer;
@@ -66,8 +67,14 @@ public class OpenAiRoutes {
     private <T> void post(Router router, String path, Function<RoutingContext, T> onWorker,
             BiConsumer<T, HttpServerResponse> respond) {
         router.post(path)
-                .handler(BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES))
-                .handler(ctx -> handle(ctx, onWorker, respond));
+                .handler(BodyHandler.create(false).setBodyLimit(limits.maxBodyBytes()))
+                .handler(ctx -> handle(ctx, onWorker, respond))
+                // the body handler fails the route with 413 past the limit; answer it in the OpenAI shape
+                .failureHandler(ctx -> fail(ctx.response(), ctx.statusCode() == 413
+                        ? new ApiException(413, "RequestEntityTooLargeError", null, "The request body is larger than "
+                                + limits.maxBodyBytes() + " bytes (evalgate.limits.max-body-size).")
+                        : OpenAiErrors.toApi(ctx.failure() != null ? ctx.failure()
+                                : new IllegalStateException("status " + ctx.statusCode()))));
     }
 
     private <T> void handle(RoutingContext ctx, Function<RoutingContext, T> onWorker,

@@ -66,6 +66,7 @@ final class SamplingFields {
                     + ": " + can.unsupportedReason() + ".");
         }
         if (top > can.maxTopLogprobs()) {
+            // the engine's own bound, when lower than the gateway's (evalgate.limits.max-logprobs)
             throw ApiException.badRequest(param, "Requested sample logprobs of " + top
                     + ", which is greater than max allowed: " + can.maxTopLogprobs());
         }

@@ -19,8 +19,10 @@ public final class TokenizerService {
     private final ServedModel model;
     private final PromptRenderer renderer;
     private final ObjectMapper mapper;
+    private final RequestLimits limits;
 
-    public TokenizerService(ServedModel model, PromptRenderer renderer, ObjectMapper mapper) {
+    public TokenizerService(ServedModel model, PromptRenderer renderer, ObjectMapper mapper, RequestLimits limits) {
+        this.limits = limits;
         this.model = model;
         this.renderer = renderer;
         this.mapper = mapper;
@@ -43,7 +45,7 @@ public final class TokenizerService {
             if (req.prompt() != null) {
                 throw ApiException.badRequest("prompt", "Send either `prompt` or `messages`, not both.");
             }
-            RenderedPrompt rendered = renderer.render(ChatMessages.normalize(req.messages()), req.tools(),
+            RenderedPrompt rendered = renderer.render(ChatMessages.normalize(req.messages(), limits), req.tools(),
                     req.addGenerationPrompt() == null || req.addGenerationPrompt(), req.chatTemplateKwargs());
             // chat prompts carry their special tokens in the template text; vLLM's default add_special_tokens is false
             tokens = Boolean.TRUE.equals(req.addSpecialTokens())
@@ -51,6 +53,7 @@ public final class TokenizerService {
                     : rendered.tokens();
             systemPrompt = rendered.systemPrompt();
         } else if (req.prompt() != null) {
+            limits.promptChars(0, req.prompt().length(), "prompt");
             tokens = renderer.format().tokenizer().encode(req.prompt(), req.addSpecialTokens() == null || req.addSpecialTokens());
         } else {
             throw ApiException.badRequest("prompt", "`prompt` (a string) or `messages` is required.");
@@ -65,10 +68,13 @@ public final class TokenizerService {
             throw ApiException.badRequest("tokens", "`tokens` (a list of token ids) is required.");
         }
         int[] ids = new int[req.tokens().size()];
+        // an id past the vocabulary would reach the native tokenizer, which may abort the process over it
+        int vocabulary = renderer.format().tokenizer().vocabularySize();
         for (int i = 0; i < ids.length; i++) {
             Integer id = req.tokens().get(i);
-            if (id == null || id < 0) {
-                throw ApiException.badRequest("tokens", "tokens[" + i + "] is not a token id: " + id);
+            if (id == null || id < 0 || id >= vocabulary) {
+                throw ApiException.badRequest("tokens", "tokens[" + i + "] is not a token id of this model (0 to "
+                        + (vocabulary - 1) + "): " + id);
             }
             ids[i] = id;
         }

@@ -56,12 +56,13 @@ class StreamFailureTest {
         PromptRenderer renderer = new PromptRenderer(format, new SystemPromptPolicy(SystemPromptPolicy.Mode.OFF, ""));
         ServedModel model = new ServedModel("m", engine, 0);
         GatewayTimings timings = new GatewayTimings(new SimpleMeterRegistry());
+        RequestLimits limits = RequestLimits.defaults();
         ChatCompletionService chat = new ChatCompletionService(model, renderer, MAPPER, completion -> {
-        }, timings);
+        }, timings, limits);
         CompletionService completions = new CompletionService(model, format.tokenizer(), MAPPER, completion -> {
-        }, timings);
-        OpenAiRoutes routes = new OpenAiRoutes(chat, completions, new TokenizerService(model, renderer, MAPPER),
-                MAPPER);
+        }, timings, limits);
+        OpenAiRoutes routes = new OpenAiRoutes(chat, completions, new TokenizerService(model, renderer, MAPPER,
+                limits), MAPPER, limits);
         vertx = Vertx.vertx();
         Router router = Router.router(vertx);
         routes.register(router);
