@@ -167,10 +167,23 @@ public interface EvalgateConfig {
 
     Auth auth();
 
-    /** Who may use the admin endpoints. */
+    /** Who may use the API and the admin endpoints. */
     interface Auth {
-        /** Bearer token for the admin endpoints (gold upload, gold in sample listings); without it only loopback clients are admins. */
+        /** Bearer token for the admin endpoints (gold upload, gold in sample listings, every run). */
         Optional<String> adminKey();
+
+        /** Client API keys, comma-separated: with any, {@code /v1} needs one, and each key owns the runs it creates. */
+        Optional<List<String>> clientKeys();
+
+        /** A file of client keys, one per line (a mounted Kubernetes Secret), added to {@code client-keys}. */
+        Optional<Path> clientKeysFile();
+
+        /** Whether clients on the loopback address are admins without the admin key (never by default). */
+        @WithDefault("false")
+        boolean loopbackAdmin();
+
+        /** Host header values admin requests may carry besides this machine's own names and addresses. */
+        Optional<List<String>> adminHosts();
     }
 
     @WithName("engine.synthetic")

@@ -1,8 +1,11 @@
 package dev.evalgate;
 
 import java.io.IOException;
+import java.nio.file.Files;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Disposes;
@@ -17,6 +20,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.evalgate.api.ChatCompletionService;
 import dev.evalgate.api.CompletionService;
 import dev.evalgate.api.RequestLimits;
+import dev.evalgate.api.RunAccess;
 import dev.evalgate.api.ServedModel;
 import dev.evalgate.api.TokenizerService;
 import dev.evalgate.engine.EngineException;
@@ -24,7 +28,7 @@ import dev.evalgate.engine.InferenceEngine;
 import dev.evalgate.engine.llamacpp.LlamaCppEngine;
 import dev.evalgate.engine.synthetic.SyntheticEngine;
 import dev.evalgate.engine.upstream.UpstreamEngine;
-import dev.evalgate.ops.AdminAccess;
+import dev.evalgate.ops.AccessControl;
 import dev.evalgate.ops.GatewayTimings;
 import dev.evalgate.prompt.PromptFormat;
 import dev.evalgate.prompt.PromptRenderer;
@@ -122,15 +126,15 @@ public class GatewayWiring {
     @Produces
     @Singleton
     ChatCompletionService chatCompletions(ServedModel model, PromptRenderer renderer, ObjectMapper mapper,
-            OnlineScorer scorer, GatewayTimings timings, RequestLimits limits) {
-        return new ChatCompletionService(model, renderer, mapper, scorer::submit, timings, limits);
+            OnlineScorer scorer, GatewayTimings timings, RequestLimits limits, RunAccess runs) {
+        return new ChatCompletionService(model, renderer, mapper, scorer::submit, timings, limits, runs);
     }
 
     @Produces
     @Singleton
     CompletionService completions(ServedModel model, PromptFormat format, ObjectMapper mapper, OnlineScorer scorer,
-            GatewayTimings timings, RequestLimits limits) {
-        return new CompletionService(model, format.tokenizer(), mapper, scorer::submit, timings, limits);
+            GatewayTimings timings, RequestLimits limits, RunAccess runs) {
+        return new CompletionService(model, format.tokenizer(), mapper, scorer::submit, timings, limits, runs);
     }
 
     @Produces
@@ -182,8 +186,25 @@ public class GatewayWiring {
 
     @Produces
     @Singleton
-    AdminAccess adminAccess(EvalgateConfig config) {
-        return new AdminAccess(config.auth().adminKey());
+    AccessControl accessControl(EvalgateConfig config) throws IOException {
+        EvalgateConfig.Auth auth = config.auth();
+        Set<String> keys = new HashSet<>(auth.clientKeys().orElse(List.of()));
+        if (auth.clientKeysFile().isPresent()) {
+            // one key per line, as a mounted Kubernetes Secret holds them; blank lines and # comments skipped
+            Files.readAllLines(auth.clientKeysFile().get()).stream().map(String::strip)
+                    .filter(line -> !line.isEmpty() && !line.startsWith("#")).forEach(keys::add);
+        }
+        if (!keys.isEmpty()) {
+            LOG.infof("%d client keys: /v1 needs one of them", keys.size());
+        }
+        return new AccessControl(keys, auth.adminKey(), auth.loopbackAdmin(),
+                new HashSet<>(auth.adminHosts().orElse(List.of())));
+    }
+
+    @Produces
+    @Singleton
+    RunAccess runAccess(AccessControl access, SampleStore store) {
+        return new RunAccess(access, store);
     }
 
     /**

@@ -17,6 +17,7 @@ import dev.evalgate.engine.GenerationRequest;
 import dev.evalgate.engine.SamplingParams;
 import dev.evalgate.engine.TokenLogprob;
 import dev.evalgate.generation.SequenceDecoder;
+import dev.evalgate.ops.AccessControl.Caller;
 import dev.evalgate.ops.GatewayTimings;
 import dev.evalgate.prompt.PromptRenderer;
 import dev.evalgate.prompt.PromptRenderer.RenderedPrompt;
@@ -44,10 +45,12 @@ public final class ChatCompletionService {
     private final CompletionListener listener;
     private final GatewayTimings timings;
     private final RequestLimits limits;
+    private final RunAccess runs;
 
     public ChatCompletionService(ServedModel model, PromptRenderer renderer, ObjectMapper mapper,
-            CompletionListener listener, GatewayTimings timings, RequestLimits limits) {
+            CompletionListener listener, GatewayTimings timings, RequestLimits limits, RunAccess runs) {
         this.limits = limits;
+        this.runs = runs;
         this.model = model;
         this.renderer = renderer;
         this.mapper = mapper;
@@ -61,11 +64,12 @@ public final class ChatCompletionService {
      * @param chat the conversation, when the engine renders it itself (then {@code prompt} has no tokens)
      * @param topLogprobs how many most likely tokens to list per position, -1 when {@code logprobs} is off
      * @param tag the benchmark document it belongs to, or null
+     * @param owner who sent it ({@code ""} without client keys)
      * @param receivedNanos when the request arrived ({@link System#nanoTime()})
      * @param firstTokenAt when the engine produced its first token ({@link System#nanoTime()}), 0 before that
      */
     public record Prepared(ChatCompletionRequest request, RenderedPrompt prompt, GenerationRequest.ChatPrompt chat,
-            SamplingParams sampling, int n, int topLogprobs, String id, long created, EvalTag tag, long receivedNanos,
+            SamplingParams sampling, int n, int topLogprobs, String id, long created, EvalTag tag, String owner, long receivedNanos,
             AtomicLong firstTokenAt) {
 
         /** The prompt's length: evalgate's own count, or the engine's when it rendered the prompt. */
@@ -79,7 +83,7 @@ public final class ChatCompletionService {
     }
 
     /** Parses, validates and renders. CPU and JNI work: call it on a worker thread. */
-    public Prepared prepare(Buffer body, MultiMap headers, long receivedNanos) {
+    public Prepared prepare(Buffer body, MultiMap headers, Caller caller, long receivedNanos) {
         ChatCompletionRequest req = OpenAiErrors.readBody(mapper, body, ChatCompletionRequest.class);
         model.checkName(req.model());
         if (req.streamOptions() != null && !req.streaming()) {
@@ -88,6 +92,7 @@ public final class ChatCompletionService {
         Integer requestedMax = req.maxCompletionTokens() != null ? req.maxCompletionTokens() : req.maxTokens();
         int n = req.n() == null ? 1 : req.n();
         EvalTag tag = limits.tag(req.metadata(), headers::get);
+        runs.write(tag, caller);
         String maxParam = req.maxCompletionTokens() != null ? "max_completion_tokens" : "max_tokens";
         limits.sampling(req.n(), SamplingFields.stopList(req.stop()), requestedMax, maxParam);
         int topLogprobs = topLogprobs(req);
@@ -114,7 +119,7 @@ public final class ChatCompletionService {
         }
         String id = "chatcmpl-" + UUID.randomUUID().toString().replace("-", "");
         return new Prepared(req, prompt, chat, sampling, n, topLogprobs, id, System.currentTimeMillis() / 1000,
-                tag, receivedNanos, new AtomicLong());
+                tag, caller.owner(), receivedNanos, new AtomicLong());
     }
 
     /** {@code logprobs} and {@code top_logprobs} as vLLM checks them, and whether the engine can give them. */
@@ -297,7 +302,7 @@ public final class ChatCompletionService {
         for (StringBuilder t : texts) {
             outputs.add(t.toString());
         }
-        listener.completed(p.tag(), p.id(), model.name(), outputs, decoders, p.promptTokens(decoders),
+        listener.completed(p.tag(), p.owner(), p.id(), model.name(), outputs, decoders, p.promptTokens(decoders),
                 completionTokens, p.sampling(), p.receivedNanos(), p.firstTokenAt().get());
     }
 

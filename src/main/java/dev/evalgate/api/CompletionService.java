@@ -16,6 +16,7 @@ import dev.evalgate.engine.SamplingParams;
 import dev.evalgate.engine.TokenLogprob;
 import dev.evalgate.generation.FinishReason;
 import dev.evalgate.generation.SequenceDecoder;
+import dev.evalgate.ops.AccessControl.Caller;
 import dev.evalgate.ops.GatewayTimings;
 import dev.evalgate.prompt.Tokenizer;
 import dev.evalgate.scoring.runs.EvalTag;
@@ -41,10 +42,12 @@ public final class CompletionService {
     private final CompletionListener listener;
     private final GatewayTimings timings;
     private final RequestLimits limits;
+    private final RunAccess runs;
 
     public CompletionService(ServedModel model, Tokenizer tokenizer, ObjectMapper mapper, CompletionListener listener,
-            GatewayTimings timings, RequestLimits limits) {
+            GatewayTimings timings, RequestLimits limits, RunAccess runs) {
         this.limits = limits;
+        this.runs = runs;
         this.model = model;
         this.tokenizer = tokenizer;
         this.mapper = mapper;
@@ -67,7 +70,7 @@ public final class CompletionService {
      * @param generate false for {@code echo} with {@code max_tokens: 0}: the answer is the prompt alone
      */
     public record Prepared(CompletionRequest request, List<Prompt> prompts, SamplingParams sampling, int n,
-            int logprobs, boolean generate, String id, long created, EvalTag tag, long receivedNanos,
+            int logprobs, boolean generate, String id, long created, EvalTag tag, String owner, long receivedNanos,
             AtomicLong firstTokenAt) {
 
         int promptTokens() {
@@ -81,7 +84,7 @@ public final class CompletionService {
     }
 
     /** Parses, validates and tokenizes. CPU and JNI work: call it on a worker thread. */
-    public Prepared prepare(Buffer body, MultiMap headers, long receivedNanos) {
+    public Prepared prepare(Buffer body, MultiMap headers, Caller caller, long receivedNanos) {
         CompletionRequest req = OpenAiErrors.readBody(mapper, body, CompletionRequest.class);
         model.checkName(req.model());
         if (req.streamOptions() != null && !req.streaming()) {
@@ -91,6 +94,7 @@ public final class CompletionService {
             throw ApiException.badRequest("suffix", "suffix is not currently supported");
         }
         EvalTag tag = limits.tag(req.metadata(), headers::get);
+        runs.write(tag, caller);
         limits.sampling(req.n(), SamplingFields.stopList(req.stop()), req.maxTokens(), "max_tokens");
         int n = req.n() == null ? 1 : req.n();
         int logprobs = req.logprobs() == null ? -1 : req.logprobs();
@@ -120,7 +124,7 @@ public final class CompletionService {
         boolean generate = !echoOnly || logprobs >= 0;
         String id = "cmpl-" + UUID.randomUUID().toString().replace("-", "");
         return new Prepared(req, prompts, sampling, n, logprobs, generate, id, System.currentTimeMillis() / 1000,
-                tag, receivedNanos, new AtomicLong());
+                tag, caller.owner(), receivedNanos, new AtomicLong());
     }
 
     /** {@code prompt}: a text, a list of token ids, or a list of texts or of id lists. */
@@ -385,7 +389,7 @@ public final class CompletionService {
 
     private void notifyListener(Prepared p, List<String> outputs, SequenceDecoder[] decoders, int completionTokens) {
         if (p.tag() != null) {
-            listener.completed(p.tag(), p.id(), model.name(), outputs, decoders, p.promptTokens(), completionTokens,
+            listener.completed(p.tag(), p.owner(), p.id(), model.name(), outputs, decoders, p.promptTokens(), completionTokens,
                     p.sampling(), p.receivedNanos(), p.firstTokenAt().get());
         }
     }

@@ -25,7 +25,7 @@ import dev.evalgate.api.protocol.EvalRuns.GoldUpload;
 import dev.evalgate.api.protocol.EvalRuns.RunSummary;
 import dev.evalgate.api.protocol.EvalRuns.Sample;
 import dev.evalgate.api.protocol.ListResponse;
-import dev.evalgate.ops.AdminAccess;
+import dev.evalgate.ops.AccessControl.Caller;
 import dev.evalgate.scoring.mera.GoldRow;
 import dev.evalgate.scoring.mera.TaskCatalogue;
 import dev.evalgate.scoring.runs.GoldFormatException;
@@ -49,31 +49,54 @@ public class EvalRunsResource {
     private final Map<String, ScoredRun> reports = new ConcurrentHashMap<>();
     private final GoldStore gold;
     private final TaskCatalogue catalogue;
-    private final AdminAccess admin;
+    private final RunAccess access;
 
-    public EvalRunsResource(SampleStore store, GoldStore gold, TaskCatalogue catalogue, AdminAccess admin) {
+    public EvalRunsResource(SampleStore store, GoldStore gold, TaskCatalogue catalogue, RunAccess access) {
         this.store = store;
         this.gold = gold;
         this.catalogue = catalogue;
-        this.admin = admin;
+        this.access = access;
     }
 
     @GET
     @Path("/runs")
-    public ListResponse<RunSummary> runs() {
+    public ListResponse<RunSummary> runs(@Context HttpServerRequest request) {
+        Caller caller = caller(request);
         List<RunSummary> data = new ArrayList<>();
-        store.runs().forEach((run, received) -> data.add(scored(run, received).summary()));
+        store.runs().forEach((run, received) -> {
+            if (access.read(run, caller)) {
+                data.add(scored(run, received).summary());
+            }
+        });
         return ListResponse.of(data);
     }
 
     @GET
     @Path("/runs/{run}")
-    public RunReport run(@PathParam("run") String run) {
+    public RunReport run(@PathParam("run") String run, @Context HttpServerRequest request) {
         Long received = store.runs().get(run);
         if (received == null) {
             throw notFound(run);
         }
+        checkRead(run, request);
         return scored(run, received).report();
+    }
+
+    private Caller caller(HttpServerRequest request) {
+        return access.caller(request.getHeader("Authorization"), request.remoteAddress());
+    }
+
+    /** A run another key owns is answered as one that does not exist: its name is not for others to confirm. */
+    private Caller checkRead(String run, HttpServerRequest request) {
+        Caller caller = caller(request);
+        if (!access.read(run, caller)) {
+            throw notFound(run);
+        }
+        return caller;
+    }
+
+    private boolean admin(HttpServerRequest request) {
+        return access.admin(request.getHeader("Authorization"), request.remoteAddress(), request.getHeader("Host"));
     }
 
     /**
@@ -102,7 +125,8 @@ public class EvalRunsResource {
     @Path("/runs/{run}/samples")
     public ListResponse<Sample> samples(@PathParam("run") String run, @QueryParam("task") String task,
             @Context HttpServerRequest request) {
-        boolean showGold = admin.allows(request.getHeader("Authorization"), request.remoteAddress());
+        checkRead(run, request);
+        boolean showGold = admin(request);
         List<Sample> data = new ArrayList<>();
         samples(run).forEach((taskName, samples) -> {
             if (task != null && !task.equalsIgnoreCase(taskName)) {
@@ -120,7 +144,8 @@ public class EvalRunsResource {
     @GET
     @Path("/runs/{run}/submission.zip")
     @Produces("application/zip")
-    public Response submission(@PathParam("run") String run) throws IOException {
+    public Response submission(@PathParam("run") String run, @Context HttpServerRequest request) throws IOException {
+        checkRead(run, request);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         SubmissionZip.write(out, samples(run), gold, catalogue);
         return Response.ok(out.toByteArray(), "application/zip")
@@ -133,10 +158,17 @@ public class EvalRunsResource {
     @POST
     @Path("/gold/{task}")
     public GoldUpload uploadGold(@PathParam("task") String task, String body, @Context HttpServerRequest request) {
-        if (!admin.allows(request.getHeader("Authorization"), request.remoteAddress())) {
+        if (!admin(request)) {
             throw new ApiException(401, "AuthenticationError", null,
-                    "Admin endpoints need the admin key as a Bearer token (evalgate.auth.admin-key); without one "
-                            + "configured they answer only on the loopback address.");
+                    "Admin endpoints need the admin key as a Bearer token (evalgate.auth.admin-key), from a Host this "
+                            + "gateway serves (its own names and addresses, or evalgate.auth.admin-hosts).");
+        }
+        String type = request.getHeader("Content-Type");
+        if (type == null || !(type.startsWith("application/json") || type.startsWith("application/x-ndjson")
+                || type.startsWith("application/jsonl"))) {
+            // a cross-site form can post text/plain, but not JSON without a preflight this gateway never allows
+            throw new ApiException(415, "UnsupportedMediaTypeError", null, "Gold uploads must be sent as "
+                    + "application/json (MERA's JSON) or application/x-ndjson (JSON Lines), not " + type + ".");
         }
         String trimmed = body == null ? "" : body.stripLeading();
         String fileName = task + (trimmed.startsWith("{\"data\"") || trimmed.startsWith("{ \"data\"") ? ".json" : ".jsonl");

@@ -8,6 +8,7 @@ import jakarta.inject.Singleton;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import dev.evalgate.ops.AccessControl.Caller;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -29,10 +30,12 @@ public class OpenAiRoutes {
     private final TokenizerService tokenizer;
     private final ObjectMapper mapper;
     private final RequestLimits limits;
+    private final RunAccess runs;
 
     public OpenAiRoutes(ChatCompletionService chat, CompletionService completions, TokenizerService tokenizer,
-            ObjectMapper mapper, RequestLimits limits) {
+            ObjectMapper mapper, RequestLimits limits, RunAccess runs) {
         this.limits = limits;
+        this.runs = runs;
         this.chat = chat;
         this.completions = completions;
         this.tokenizer = tokenizer;
@@ -41,7 +44,7 @@ public class OpenAiRoutes {
 
     void register(@Observes Router router) {
         post(router, "/v1/chat/completions", ctx -> chat.prepare(ctx.body().buffer(), ctx.request().headers(),
-                ctx.get(RECEIVED_AT)), (prepared, response) -> {
+                caller(ctx), ctx.get(RECEIVED_AT)), (prepared, response) -> {
             if (prepared.request().streaming()) {
                 chat.stream(prepared, response);
             } else {
@@ -49,7 +52,7 @@ public class OpenAiRoutes {
             }
         });
         post(router, "/v1/completions", ctx -> completions.prepare(ctx.body().buffer(), ctx.request().headers(),
-                ctx.get(RECEIVED_AT)), (prepared, response) -> {
+                caller(ctx), ctx.get(RECEIVED_AT)), (prepared, response) -> {
             if (prepared.request().streaming()) {
                 completions.stream(prepared, response);
             } else {
@@ -92,6 +95,10 @@ public class OpenAiRoutes {
             respond.accept(onWorker.apply(ctx), ctx.response());
             return null;
         }, false).onFailure(failure -> fail(ctx.response(), OpenAiErrors.toApi(failure)));
+    }
+
+    private Caller caller(RoutingContext ctx) {
+        return runs.caller(ctx.request().getHeader("Authorization"), ctx.request().remoteAddress());
     }
 
     private void json(TokenizerService.Answer answer, HttpServerResponse response) {

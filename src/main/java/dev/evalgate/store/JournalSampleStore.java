@@ -74,6 +74,11 @@ public final class JournalSampleStore implements SampleStore {
     }
 
     @Override
+    public Optional<String> owner(String run) {
+        return board.owner(run);
+    }
+
+    @Override
     public void saveGold(String task, String fileName, String content) {
         try {
             Files.createDirectories(goldDir);

@@ -306,19 +306,22 @@ public final class PostgresSampleStore implements SampleStore {
         skipped.addAndGet(batch.size() - inserted);
     }
 
+    /** Creates the batch's runs that do not exist yet, owned by the sender of their first sample here. */
     private static Uni<Integer> insertRuns(Mutiny.Session session, List<SampleRecord> batch) {
-        Map<String, Long> runs = new TreeMap<>();
-        batch.forEach(s -> runs.merge(s.run(), s.createdAtMillis(), Math::min));
-        StringBuilder sql = new StringBuilder("insert into eval_run (name, created_at) values ");
+        Map<String, SampleRecord> first = new TreeMap<>();
+        batch.forEach(s -> first.merge(s.run(), s, (a, b) -> a.createdAtMillis() <= b.createdAtMillis() ? a : b));
+        StringBuilder sql = new StringBuilder("insert into eval_run (name, created_at, owner) values ");
         int p = 0;
-        for (int i = 0; i < runs.size(); i++) {
-            sql.append(i == 0 ? "" : ", ").append("(?").append(++p).append(", ?").append(++p).append(')');
+        for (int i = 0; i < first.size(); i++) {
+            sql.append(i == 0 ? "" : ", ").append("(?").append(++p).append(", ?").append(++p).append(", ?")
+                    .append(++p).append(')');
         }
         Mutiny.Query<?> q = session.createNativeQuery(sql.append(" on conflict (name) do nothing").toString());
         p = 0;
-        for (Map.Entry<String, Long> run : runs.entrySet()) {
-            q.setParameter(++p, run.getKey());
-            q.setParameter(++p, time(run.getValue()));
+        for (SampleRecord s : first.values()) {
+            q.setParameter(++p, s.run());
+            q.setParameter(++p, time(s.createdAtMillis()));
+            q.setParameter(++p, s.owner() == null || s.owner().isEmpty() ? null : s.owner());
         }
         return q.executeUpdate();
     }
@@ -367,6 +370,13 @@ public final class PostgresSampleStore implements SampleStore {
         RunScoreboard board = new RunScoreboard();
         rows.forEach(r -> board.record(record(r)));
         return board.run(run);
+    }
+
+    @Override
+    public Optional<String> owner(String run) {
+        List<RunEntity> found = await(() -> Panache.withSession(
+                () -> RunEntity.<RunEntity>find("name", run).list()), "read the run's owner");
+        return found.isEmpty() ? Optional.empty() : Optional.of(found.get(0).owner == null ? "" : found.get(0).owner);
     }
 
     @Override
@@ -458,7 +468,7 @@ public final class PostgresSampleStore implements SampleStore {
                     r.request == null ? null : SampleJournal.MAPPER.readValue(r.request, RequestSummary.class),
                     SampleJournal.MAPPER.readValue(r.rawOutputs, STRINGS),
                     r.answer == null ? null : SampleJournal.MAPPER.readTree(r.answer), r.score,
-                    r.createdAt.toInstant().toEpochMilli(), r.ttftMs, r.totalMs, r.model, r.engine);
+                    r.createdAt.toInstant().toEpochMilli(), r.ttftMs, r.totalMs, r.model, r.engine, null);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("sample " + r.id + " holds JSON that does not parse: " + e.getMessage(), e);
         }

@@ -19,4 +19,7 @@ public class RunEntity extends PanacheEntityBase {
 
     @Column(name = "created_at")
     public OffsetDateTime createdAt;
+
+    /** Who created it: a client key's owner name, or null when it belongs to no one. */
+    public String owner;
 }

@@ -132,6 +132,6 @@ final class SampleJournal {
         SampleRecord s = MAPPER.readValue(line, SampleRecord.class);
         JsonNode answer = s.answer() instanceof NullNode ? null : s.answer();
         return new SampleRecord(s.id(), s.run(), s.task(), s.docId(), s.request(), s.rawOutputs(), answer, s.score(),
-                s.createdAtMillis(), s.ttftMs(), s.totalMs(), s.model(), s.engine());
+                s.createdAtMillis(), s.ttftMs(), s.totalMs(), s.model(), s.engine(), s.owner());
     }
 }

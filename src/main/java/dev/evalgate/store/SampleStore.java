@@ -27,6 +27,9 @@ public interface SampleStore extends Consumer<SampleRecord>, AutoCloseable {
     /** The samples of a run by task, folded as {@link dev.evalgate.scoring.runs.RunScoreboard} does; empty when unknown. */
     Optional<Map<String, Collection<SampleRecord>>> run(String run);
 
+    /** Who owns a run: the sender of its first sample ({@code ""} or empty for a run that belongs to no one). */
+    Optional<String> owner(String run);
+
     /** Keeps an uploaded gold file so that it outlives a restart (and, with a database, reaches every replica). */
     void saveGold(String task, String fileName, String content);
 

@@ -30,7 +30,7 @@ import io.smallrye.mutiny.Uni;
 final class SchemaMigrations {
 
     /** The bundled scripts, oldest first. */
-    static final List<String> SCRIPTS = List.of("V1__runs_samples_gold.sql");
+    static final List<String> SCRIPTS = List.of("V1__runs_samples_gold.sql", "V2__run_owner.sql");
 
     /** The advisory lock key: "evalgate" in ASCII. */
     private static final long LOCK = 0x6576616c67617465L;

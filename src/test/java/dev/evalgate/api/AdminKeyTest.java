@@ -15,6 +15,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import dev.evalgate.TestAdmin;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
@@ -41,7 +42,14 @@ class AdminKeyTest {
         given().body(row).post("/v1/evals/gold/bps").then().statusCode(401).body("error.code",
                 org.hamcrest.Matchers.equalTo(401));
         given().header("Authorization", "Bearer wrong").body(row).post("/v1/evals/gold/bps").then().statusCode(401);
-        given().header("Authorization", "Bearer " + KEY).body(row).post("/v1/evals/gold/bps").then().statusCode(200)
+        // a cross-site form can only post text/plain (or form encodings): refused even with the key
+        given().header("Authorization", "Bearer " + KEY).contentType("text/plain").body(row).post("/v1/evals/gold/bps")
+                .then().statusCode(415);
+        // a page on another name that resolves here (DNS rebinding) sends its own Host
+        TestAdmin.jsonLines(given().header("Authorization", "Bearer " + KEY).header("Host", "attacker.example"))
+                .body(row).post("/v1/evals/gold/bps").then().statusCode(401);
+        TestAdmin.jsonLines(given().header("Authorization", "Bearer " + KEY)).body(row)
+                .post("/v1/evals/gold/bps").then().statusCode(200)
                 .body("gold_available", org.hamcrest.Matchers.equalTo(1));
 
         String run = "admin-" + System.nanoTime();

@@ -1,5 +1,6 @@
 package dev.evalgate.api;
 
+import static dev.evalgate.TestAdmin.admin;
 import static io.restassured.RestAssured.given;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -87,7 +88,7 @@ class EvalRunsTest {
         Map<String, List<ObjectNode>> gold = gold();
         Path goldDir = Files.createDirectories(dir.resolve("gold"));
         for (Map.Entry<String, List<ObjectNode>> e : gold.entrySet()) {
-            given().body(jsonl(e.getValue())).post("/v1/evals/gold/" + e.getKey()).then().statusCode(200);
+            admin().body(jsonl(e.getValue())).post("/v1/evals/gold/" + e.getKey()).then().statusCode(200);
             Files.writeString(goldDir.resolve(e.getKey() + ".jsonl"), jsonl(e.getValue()));
         }
         String run = "run-" + System.nanoTime();
@@ -126,10 +127,10 @@ class EvalRunsTest {
         assertTrue(live.path("tasks").path("simplear").path("metrics").has("em"));
 
         // the same recorded outputs, scored offline
-        JsonNode samples = MAPPER.readTree(given().get("/v1/evals/runs/" + run + "/samples").asString()).path("data");
+        JsonNode samples = MAPPER.readTree(admin().get("/v1/evals/runs/" + run + "/samples").asString()).path("data");
         StringBuilder predictions = new StringBuilder();
         for (JsonNode s : samples) {
-            assertNotNull(s.get("gold"), "loopback clients are admins and see gold");
+            assertNotNull(s.get("gold"), "admins see gold");
             ObjectNode line = MAPPER.createObjectNode();
             line.put("task", s.path("task").asText());
             line.put("doc_id", s.path("doc_id").asText());
@@ -178,10 +179,10 @@ class EvalRunsTest {
 
     @Test
     void badGoldUploadsAre400WithFileAndLine() {
-        given().body("{\"meta\": {\"id\": 1}, \"outputs\": \"1\"}\n{not json\n").post("/v1/evals/gold/parus").then()
+        admin().body("{\"meta\": {\"id\": 1}, \"outputs\": \"1\"}\n{not json\n").post("/v1/evals/gold/parus").then()
                 .statusCode(400).body("error.message", org.hamcrest.Matchers.containsString("parus.jsonl:2"));
-        given().body("{}").post("/v1/evals/gold/nosuchtask").then().statusCode(400);
-        given().body("").post("/v1/evals/gold/parus").then().statusCode(400)
+        admin().body("{}").post("/v1/evals/gold/nosuchtask").then().statusCode(400);
+        admin().body("").post("/v1/evals/gold/parus").then().statusCode(400)
                 .body("error.message", org.hamcrest.Matchers.containsString("no rows"));
     }
 }

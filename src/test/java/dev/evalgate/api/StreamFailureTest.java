@@ -9,6 +9,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterEach;
@@ -21,6 +22,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.evalgate.engine.EngineException;
 import dev.evalgate.engine.FakeEngine;
+import dev.evalgate.ops.AccessControl;
+import dev.evalgate.scoring.mera.TaskCatalogue;
+import dev.evalgate.scoring.runs.GoldStore;
+import dev.evalgate.store.JournalSampleStore;
 import dev.evalgate.engine.GenerationStep;
 import dev.evalgate.ops.GatewayTimings;
 import dev.evalgate.prompt.PromptFormat;
@@ -57,12 +62,14 @@ class StreamFailureTest {
         ServedModel model = new ServedModel("m", engine, 0);
         GatewayTimings timings = new GatewayTimings(new SimpleMeterRegistry());
         RequestLimits limits = RequestLimits.defaults();
+        RunAccess runs = new RunAccess(new AccessControl(Set.of(), Optional.empty(), false, Set.of()),
+                new JournalSampleStore(dir.resolve("runs"), new GoldStore(TaskCatalogue.mera())));
         ChatCompletionService chat = new ChatCompletionService(model, renderer, MAPPER, completion -> {
-        }, timings, limits);
+        }, timings, limits, runs);
         CompletionService completions = new CompletionService(model, format.tokenizer(), MAPPER, completion -> {
-        }, timings, limits);
+        }, timings, limits, runs);
         OpenAiRoutes routes = new OpenAiRoutes(chat, completions, new TokenizerService(model, renderer, MAPPER,
-                limits), MAPPER, limits);
+                limits), MAPPER, limits, runs);
         vertx = Vertx.vertx();
         Router router = Router.router(vertx);
         routes.register(router);

@@ -30,7 +30,7 @@ class JournalSampleStoreTest {
         return new SampleRecord(UUID.randomUUID().toString(), run, task, doc,
                 new RequestSummary("chatcmpl-" + doc, 12, 3, 8, 0.0, List.of("stop")), List.of(output == null ? "" : output),
                 output == null ? null : JsonNodeFactory.instance.textNode(output), score, System.currentTimeMillis(),
-                4.5, 7.25, "m", "synthetic");
+                4.5, 7.25, "m", "synthetic", null);
     }
 
     @Test

@@ -3,6 +3,7 @@ package dev.evalgate.store;
 import static dev.evalgate.store.StoreTestSupport.complete;
 import static dev.evalgate.store.StoreTestSupport.getJson;
 import static dev.evalgate.store.StoreTestSupport.tagged;
+import static dev.evalgate.TestAdmin.admin;
 import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -94,7 +95,7 @@ class PostgresStoreTest {
     @Test
     void samplesAndGoldAreWrittenAndRunsAreReadBackFromTheDatabase() {
         awaitReachable();
-        given().contentType("text/plain; charset=UTF-8").body(StoreTestSupport.parusGold(4))
+        admin().body(StoreTestSupport.parusGold(4))
                 .post("/v1/evals/gold/parus").then().statusCode(200);
         assertEquals(1, TestDatabase.count("select count(*) from gold_set where task = 'parus' and content like "
                 + "'%Посылка 3%'"));
@@ -136,7 +137,7 @@ class PostgresStoreTest {
         assertEquals(5, listed(run).path("samples").asInt(), "the runs list is recomputed when a run has more samples");
         assertEquals(5, getJson(null, "/v1/evals/runs/" + run).path("tasks").path("parus").path("samples").asInt(),
                 "so is the report");
-        given().contentType("text/plain; charset=UTF-8").body(StoreTestSupport.parusGold(6))
+        admin().body(StoreTestSupport.parusGold(6))
                 .post("/v1/evals/gold/parus").then().statusCode(200);
         assertEquals(6, getJson(null, "/v1/evals/runs/" + run).path("tasks").path("parus").path("gold_available")
                 .asInt(), "and when the gold changes");
@@ -149,7 +150,7 @@ class PostgresStoreTest {
         SampleRecord sample = new SampleRecord(UUID.randomUUID().toString(), run, "parus", "1",
                 new RequestSummary("chatcmpl-1", 10, 1, 4, 0.0, List.of("stop")), List.of("1"),
                 StoreTestSupport.MAPPER.getNodeFactory().textNode("1"), 1.0, System.currentTimeMillis(), 5.0, 9.0,
-                "m", "synthetic");
+                "m", "synthetic", null);
         long skippedBefore = getJson(null, "/v1/evals/store").path("duplicates_skipped").asLong();
         store.accept(sample);
         await().atMost(Duration.ofSeconds(30)).until(() -> samplesInDatabase(run) == 1);
@@ -181,7 +182,7 @@ class PostgresStoreTest {
 
     private static SampleRecord sample(String run, String docId) {
         return new SampleRecord(UUID.randomUUID().toString(), run, "parus", docId, null, List.of("1"), null, null,
-                System.currentTimeMillis(), null, null, "m", "synthetic");
+                System.currentTimeMillis(), null, null, "m", "synthetic", null);
     }
 
     /** The run's item in {@code GET /v1/evals/runs}. */

@@ -1,5 +1,6 @@
 package dev.evalgate.store;
 
+import static dev.evalgate.TestAdmin.admin;
 import static dev.evalgate.store.StoreTestSupport.at;
 import static dev.evalgate.store.StoreTestSupport.complete;
 import static dev.evalgate.store.StoreTestSupport.getJson;
@@ -79,7 +80,7 @@ class StoreRestartIT {
     }
 
     private static void uploadGold(String baseUri) {
-        at(baseUri).contentType("text/plain; charset=UTF-8").body(StoreTestSupport.parusGold(6))
+        admin(at(baseUri)).body(StoreTestSupport.parusGold(6))
                 .post("/v1/evals/gold/parus").then().statusCode(200);
     }
 

@@ -142,7 +142,8 @@ public final class LoadClient {
         }
         HttpClient client = vertx.createHttpClient(StreamLoadVerticle.clientOptions(port));
         String answer = client.request(new RequestOptions().setMethod(HttpMethod.POST).setURI("/v1/evals/gold/parus"))
-                .compose(req -> req.send(rows.toString()))
+                .compose(req -> req.putHeader("Authorization", "Bearer bench-admin")
+                        .putHeader("Content-Type", "application/x-ndjson").send(rows.toString()))
                 .compose(resp -> resp.body().map(b -> resp.statusCode() + " " + b))
                 .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         client.close();

@@ -22,6 +22,8 @@ public final class RunScoreboard {
 
     private final Map<String, Map<String, Map<String, SampleRecord>>> runs = new ConcurrentHashMap<>();
     private final Map<String, AtomicLong> received = new ConcurrentHashMap<>();
+    /** The sender of each run's first sample ({@code ""} for no one). */
+    private final Map<String, String> owners = new ConcurrentHashMap<>();
 
     /** Records a sample and returns what is now stored for its document. */
     public SampleRecord record(SampleRecord sample) {
@@ -29,6 +31,7 @@ public final class RunScoreboard {
                 .computeIfAbsent(sample.task(), t -> new ConcurrentHashMap<>());
         SampleRecord stored = docs.merge(sample.docId(), sample, RunScoreboard::merge);
         received.computeIfAbsent(sample.run(), r -> new AtomicLong()).incrementAndGet();
+        owners.putIfAbsent(sample.run(), sample.owner() == null ? "" : sample.owner());
         return stored;
     }
 
@@ -43,12 +46,17 @@ public final class RunScoreboard {
         raw.addAll(added.rawOutputs());
         return new SampleRecord(added.id(), added.run(), added.task(), added.docId(), added.request(), raw,
                 JsonNodeFactory.instance.arrayNode().add(generations), added.score(), old.createdAtMillis(),
-                added.ttftMs(), added.totalMs(), added.model(), added.engine());
+                added.ttftMs(), added.totalMs(), added.model(), added.engine(), old.owner());
     }
 
     /** A code task's answer: {@code [[generation results, ...]]}. */
     private static boolean isGenerationList(JsonNode answer) {
         return answer != null && answer.isArray() && answer.size() == 1 && answer.get(0).isArray();
+    }
+
+    /** Who owns a run: the sender of its first sample; {@code ""} for a run that belongs to no one. */
+    public Optional<String> owner(String run) {
+        return Optional.ofNullable(owners.get(run));
     }
 
     /** Every run with how many samples it has received (a count that only grows), by name. */

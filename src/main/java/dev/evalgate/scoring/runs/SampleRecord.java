@@ -14,8 +14,10 @@ import com.fasterxml.jackson.databind.JsonNode;
  * @param score this document's own score (the task's score over it alone), null without gold
  * @param ttftMs time from request to first token, null when not served live
  * @param totalMs time from request to last token, null when not served live
+ * @param owner who sent it (a client key's owner name; {@code ""} or null when the gateway has no client keys): the
+ *        first sample of a run makes its sender the run's owner
  */
 public record SampleRecord(String id, String run, String task, String docId, RequestSummary request,
         List<String> rawOutputs, JsonNode answer, Double score, long createdAtMillis, Double ttftMs, Double totalMs,
-        String model, String engine) {
+        String model, String engine, String owner) {
 }

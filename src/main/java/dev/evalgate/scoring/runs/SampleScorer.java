@@ -53,7 +53,8 @@ public final class SampleScorer {
             }
         }
         return new SampleRecord(id, tag.run(), taskName, tag.docId(), completion.request(), List.copyOf(outputs),
-                answer, score, createdAtMillis, completion.ttftMs(), completion.totalMs(), completion.model(), engine);
+                answer, score, createdAtMillis, completion.ttftMs(), completion.totalMs(), completion.model(), engine,
+                completion.owner());
     }
 
     public GoldStore gold() {

@@ -100,7 +100,7 @@ public final class SubmissionZip {
                 return new TaskFile(task, List.of(), where + ": item " + i + " has no meta id or no outputs");
             }
             samples.add(new SampleRecord(task.name() + "/" + docId, "submission", task.name(), docId, null, List.of(),
-                    item.get("outputs"), null, 0, null, null, null, null));
+                    item.get("outputs"), null, 0, null, null, null, null, null));
         }
         return new TaskFile(task, samples, null);
     }
