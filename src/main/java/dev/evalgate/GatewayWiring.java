@@ -155,8 +155,10 @@ public class GatewayWiring {
         if (config.gold().dir().isEmpty()) {
             return new GoldStore(catalogue);
         }
-        GoldStore gold = GoldStore.load(catalogue, config.gold().dir().get());
+        GoldStore gold = GoldStore.loadReporting(catalogue, config.gold().dir().get());
         LOG.infof("gold loaded from %s", config.gold().dir().get());
+        gold.problems().forEach((task, why) -> LOG.errorf("the gold of %s could not be read, so it is not scored: %s",
+                task, why));
         return gold;
     }
 
@@ -164,7 +166,7 @@ public class GatewayWiring {
     @Singleton
     OnlineScorer onlineScorer(TaskCatalogue catalogue, GoldStore gold, SampleStore store, InferenceEngine engine) {
         CodeRunner code = CodeRunner.lazy(PythonCodeSandbox::new);
-        return new OnlineScorer(new SampleScorer(catalogue, gold, code, engine.name()), store, 2, 100_000);
+        return new OnlineScorer(new SampleScorer(catalogue, gold, code, engine.name()), store, 2, 100_000, 10_000);
     }
 
     /** PostgreSQL when {@code quarkus.datasource.reactive.url} is set, else the journal in the data dir. */

@@ -4,6 +4,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -187,7 +188,9 @@ public class EvalRunsResource {
     @GET
     @Path("/store")
     public Map<String, Object> store() {
-        return store.status();
+        Map<String, Object> status = new LinkedHashMap<>(store.status());
+        status.put("gold_problems", gold.problems());
+        return status;
     }
 
     private Map<String, Collection<SampleRecord>> samples(String run) {

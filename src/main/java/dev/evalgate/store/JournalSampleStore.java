@@ -33,9 +33,11 @@ public final class JournalSampleStore implements SampleStore {
     private final Path goldDir;
     private final RunScoreboard board = new RunScoreboard();
     private final long replayed;
+    private final DirectoryLock lock;
 
     /** Opens (or starts) the journal in {@code dir}, replays it, and applies gold uploaded earlier to {@code gold}. */
     public JournalSampleStore(Path dir, GoldStore gold) throws IOException {
+        this.lock = DirectoryLock.take(dir);
         this.journal = new SampleJournal(dir.resolve("samples.jsonl"));
         this.goldDir = dir.resolve("gold");
         List<SampleRecord> samples = SampleJournal.read(journal.file());
@@ -105,5 +107,6 @@ public final class JournalSampleStore implements SampleStore {
     @Override
     public void close() {
         journal.close();
+        lock.close();
     }
 }

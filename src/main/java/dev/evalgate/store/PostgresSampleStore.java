@@ -79,12 +79,15 @@ public final class PostgresSampleStore implements SampleStore {
     private volatile boolean stopping;
     private volatile String lastError;
     private volatile int inFlight;
+    private final DirectoryLock lock;
 
     /**
      * @param spoolDir where samples spill while the database is away (replayed at start too)
      * @param instance names this gateway in {@code written_by}
      */
-    public PostgresSampleStore(Path spoolDir, GoldStore gold, int bufferSize, int batchSize, String instance) {
+    public PostgresSampleStore(Path spoolDir, GoldStore gold, int bufferSize, int batchSize, String instance)
+            throws IOException {
+        this.lock = DirectoryLock.take(spoolDir);
         this.buffer = new ArrayBlockingQueue<>(bufferSize);
         this.batchSize = batchSize;
         this.spoolDir = spoolDir;
@@ -284,16 +287,16 @@ public final class PostgresSampleStore implements SampleStore {
     }
 
     /**
-     * Whether PostgreSQL refused the data itself: SQLSTATE class 22 (data exception) or 23 (integrity constraint).
-     * Anything else (a lost connection, a shutdown, a missing table) is the database's state, not the sample's: the
-     * batch waits for it.
+     * Whether PostgreSQL refused the data itself: SQLSTATE class 22 (data exception), 23 (integrity constraint) or 54
+     * (a program limit: a value too large for an index row, say). Anything else (a lost connection, a shutdown, a
+     * missing table) is the database's state, not the sample's: the batch waits for it.
      */
     static boolean refusedByServer(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
             String state = t instanceof java.sql.SQLException sql ? sql.getSQLState()
                     : t instanceof io.vertx.pgclient.PgException pg ? pg.getSqlState() : null;
             if (state != null) {
-                return state.startsWith("22") || state.startsWith("23");
+                return state.startsWith("22") || state.startsWith("23") || state.startsWith("54");
             }
         }
         return false;
@@ -435,9 +438,13 @@ public final class PostgresSampleStore implements SampleStore {
     public void close() {
         stopping = true;
         try {
-            writer.join(TimeUnit.SECONDS.toMillis(20));
+            // within Kubernetes' default 30 s grace, after scoring's share: what the writer has not written by then is
+            // in the spill journal, which the next start replays
+            writer.join(TimeUnit.SECONDS.toMillis(12));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } finally {
+            lock.close();
         }
     }
 

@@ -58,6 +58,13 @@ final class SampleJournal {
             out.flush();
             appended++;
         } catch (IOException e) {
+            // part of the line may have reached the file: drop the writer, so that the next append reopens the file
+            // and ends that line first instead of writing after it
+            try {
+                closeWriter();
+            } catch (IOException ignored) {
+                out = null;
+            }
             throw new UncheckedIOException("could not append to the journal " + file, e);
         }
     }

@@ -1,6 +1,7 @@
 package dev.evalgate.store;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
@@ -76,6 +77,16 @@ class JournalSampleStoreTest {
         assertTrue(lines.get(lines.size() - 1).startsWith("{\"id\""), lines.toString());
         assertEquals(2, new JournalSampleStore(dir, new GoldStore(TaskCatalogue.mera())).run("r").orElseThrow()
                 .get("parus").size());
+    }
+
+    @Test
+    void aSecondGatewayOnTheSameJournalIsRefused() throws Exception {
+        JournalSampleStore first = new JournalSampleStore(dir, new GoldStore(TaskCatalogue.mera()));
+        IllegalStateException refused = assertThrows(IllegalStateException.class,
+                () -> new JournalSampleStore(dir, new GoldStore(TaskCatalogue.mera())));
+        assertTrue(refused.getMessage().contains("in use by another evalgate"), refused.getMessage());
+        first.close();
+        new JournalSampleStore(dir, new GoldStore(TaskCatalogue.mera())).close();
     }
 
     @Test

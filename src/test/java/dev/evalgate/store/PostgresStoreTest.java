@@ -72,7 +72,8 @@ class PostgresStoreTest {
         awaitReachable();
         List<SchemaMigrations.Migration> bundled = SchemaMigrations.bundled();
         List<List<Object>> history = TestDatabase.query("select version, checksum from evalgate_schema_history");
-        assertEquals(List.of(List.of(1, bundled.get(0).checksum())), history);
+        assertEquals(bundled.stream().map(m -> List.<Object>of(m.version(), m.checksum())).toList(), history);
+        assertEquals(2, bundled.size(), "V1 tables, V2 run owners");
         assertEquals(3, TestDatabase.count("select count(*) from pg_tables where schemaname = 'public' and tablename "
                 + "in ('eval_run', 'eval_sample', 'gold_set')"));
 
@@ -177,6 +178,25 @@ class PostgresStoreTest {
                 () -> getJson(null, "/v1/evals/store").path("samples_rejected").asLong() == rejectedBefore + 1);
         assertEquals(List.of(List.of("good")), TestDatabase.query("select doc_id from eval_sample where run = '" + run + "'"));
         store.accept(sample(run, "after"));
+        await().atMost(Duration.ofSeconds(30)).until(() -> samplesInDatabase(run) == 2);
+    }
+
+    @Test
+    void aSampleTooLargeForTheDatabaseIsSetAsideAndNeverHoldsBackTheOthers() {
+        awaitReachable();
+        // a run name past the index row limit (SQLSTATE 54000), random so that compression cannot shrink it
+        StringBuilder huge = new StringBuilder("huge-");
+        for (int i = 0; i < 120; i++) {
+            huge.append(UUID.randomUUID());
+        }
+        String run = "after-huge-" + UUID.randomUUID();
+        long rejectedBefore = getJson(null, "/v1/evals/store").path("samples_rejected").asLong();
+        store.accept(sample(huge.toString(), "1"));
+        store.accept(sample(run, "1"));
+        await().atMost(Duration.ofSeconds(30)).until(() -> samplesInDatabase(run) == 1);
+        await().atMost(Duration.ofSeconds(30)).until(
+                () -> getJson(null, "/v1/evals/store").path("samples_rejected").asLong() == rejectedBefore + 1);
+        store.accept(sample(run, "2"));
         await().atMost(Duration.ofSeconds(30)).until(() -> samplesInDatabase(run) == 2);
     }
 

@@ -34,13 +34,32 @@ public final class GoldStore {
     private final TaskCatalogue catalogue;
     private final Map<String, Map<String, GoldRow>> byTask = new ConcurrentHashMap<>();
     private final AtomicLong version = new AtomicLong();
+    /** Gold files that could not be read at start, by task, with why: the gateway serves on and says so. */
+    private final Map<String, String> problems = new ConcurrentHashMap<>();
 
     public GoldStore(TaskCatalogue catalogue) {
         this.catalogue = catalogue;
     }
 
-    /** Reads every {@code <task>.jsonl} / {@code <task>.json} of a known task in {@code dir}. */
+    /**
+     * Reads every gold file of {@code dir} as {@link #load} does, but a file that does not read is skipped and
+     * reported ({@link #problems()}) instead of stopping the caller: a gateway serves on with the gold it has.
+     */
+    public static GoldStore loadReporting(TaskCatalogue catalogue, Path dir) throws IOException {
+        return read(catalogue, dir, true);
+    }
+
+    /** Gold files that could not be read at start, by task, with why. */
+    public Map<String, String> problems() {
+        return Map.copyOf(problems);
+    }
+
+    /** Reads every {@code <task>.jsonl} / {@code <task>.json} of a known task in {@code dir}; any bad file stops it. */
     public static GoldStore load(TaskCatalogue catalogue, Path dir) throws IOException {
+        return read(catalogue, dir, false);
+    }
+
+    private static GoldStore read(TaskCatalogue catalogue, Path dir, boolean skipBadFiles) throws IOException {
         GoldStore store = new GoldStore(catalogue);
         if (!Files.isDirectory(dir)) {
             throw new IOException("gold directory " + dir + " does not exist");
@@ -49,8 +68,17 @@ public final class GoldStore {
             for (Path file : files) {
                 String fileName = file.getFileName().toString();
                 String task = fileName.substring(0, fileName.lastIndexOf('.')).toLowerCase(Locale.ROOT);
-                if (catalogue.task(task).isPresent()) {
-                    store.put(task, parse(catalogue.task(task).get(), fileName, Files.readString(file, StandardCharsets.UTF_8)));
+                if (catalogue.task(task).isEmpty()) {
+                    continue;
+                }
+                try {
+                    store.put(task, parse(catalogue.task(task).get(), fileName,
+                            Files.readString(file, StandardCharsets.UTF_8)));
+                } catch (GoldFormatException | IOException e) {
+                    if (!skipBadFiles) {
+                        throw e;
+                    }
+                    store.problems.put(task, e.getMessage());
                 }
             }
         }

@@ -1,10 +1,12 @@
 package dev.evalgate.scoring.runs;
 
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 import org.jboss.logging.Logger;
@@ -12,7 +14,8 @@ import org.jboss.logging.Logger;
 /**
  * Scores tagged completions after their last byte went out, on its own {@code evalgate-scoring-N} threads: a slow or
  * failing scorer (code tasks run programs) never slows or fails a response. Scored samples go to the sink (the
- * sample store), which must not block for long.
+ * sample store), which must not block for long. Nothing is dropped: a completion that cannot be scored in time (the
+ * queue is full, or the gateway is stopping) is stored unscored, with its outputs, and counted.
  */
 public final class OnlineScorer implements AutoCloseable {
 
@@ -21,40 +24,77 @@ public final class OnlineScorer implements AutoCloseable {
     private final SampleScorer scorer;
     private final Consumer<SampleRecord> sink;
     private final ThreadPoolExecutor executor;
+    private final long closeMillis;
+    private final AtomicLong unscored = new AtomicLong();
 
-    public OnlineScorer(SampleScorer scorer, Consumer<SampleRecord> sink, int threads, int queueCapacity) {
+    /** @param closeMillis how long {@link #close()} lets queued samples be scored before storing the rest unscored */
+    public OnlineScorer(SampleScorer scorer, Consumer<SampleRecord> sink, int threads, int queueCapacity,
+            long closeMillis) {
         this.scorer = scorer;
         this.sink = sink;
+        this.closeMillis = closeMillis;
         AtomicInteger n = new AtomicInteger();
         this.executor = new ThreadPoolExecutor(threads, threads, 0, TimeUnit.SECONDS,
                 new ArrayBlockingQueue<>(queueCapacity), r -> {
                     Thread t = new Thread(r, "evalgate-scoring-" + n.incrementAndGet());
                     t.setDaemon(true);
                     return t;
-                }, (r, pool) -> LOG.warn("scoring queue full: a sample was not scored"));
+                }, (r, pool) -> storeUnscored((Scoring) r, pool.isShutdown() ? "the gateway is stopping"
+                        : "the scoring queue is full"));
+    }
+
+    /** A completion waiting to be scored. */
+    private final class Scoring implements Runnable {
+        final String id = UUID.randomUUID().toString();
+        final Completion completion;
+        final long at = System.currentTimeMillis();
+
+        Scoring(Completion completion) {
+            this.completion = completion;
+        }
+
+        @Override
+        public void run() {
+            try {
+                sink.accept(scorer.score(id, completion, at));
+            } catch (RuntimeException e) {
+                EvalTag tag = completion.tag();
+                LOG.errorf(e, "could not score %s/%s/%s", tag.run(), tag.task(), tag.docId());
+                sink.accept(scorer.unscored(id, completion, at));
+            }
+        }
     }
 
     /** Queues a finished completion for scoring and returns at once. */
     public void submit(Completion completion) {
-        long now = System.currentTimeMillis();
-        String id = UUID.randomUUID().toString();
-        executor.execute(() -> {
-            try {
-                sink.accept(scorer.score(id, completion, now));
-            } catch (RuntimeException e) {
-                EvalTag tag = completion.tag();
-                LOG.errorf(e, "could not score %s/%s/%s", tag.run(), tag.task(), tag.docId());
-            }
-        });
+        executor.execute(new Scoring(completion));
     }
 
-    /** Scores what is queued (for up to 30 s), then stops: at shutdown every finished completion reaches the sink. */
+    /** Completions stored without a score since start, because they could not be scored in time. */
+    public long unscored() {
+        return unscored.get();
+    }
+
+    private void storeUnscored(Scoring s, String why) {
+        long n = unscored.incrementAndGet();
+        if (n == 1 || n % 1000 == 0) {
+            LOG.warnf("%s: a sample is stored unscored (%d so far)", why, n);
+        }
+        sink.accept(scorer.unscored(s.id, s.completion, s.at));
+    }
+
+    /**
+     * Scores what is queued for up to the close budget, then stores the rest unscored: at shutdown every finished
+     * completion reaches the sink, inside Kubernetes' grace period.
+     */
     @Override
     public void close() {
         executor.shutdown();
         try {
-            if (!executor.awaitTermination(30, TimeUnit.SECONDS)) {
-                LOG.warnf("%d samples were still waiting to be scored at shutdown", executor.getQueue().size());
+            if (!executor.awaitTermination(closeMillis, TimeUnit.MILLISECONDS)) {
+                List<Runnable> left = executor.shutdownNow();
+                LOG.warnf("%d samples were still waiting to be scored at shutdown: stored unscored", left.size());
+                left.forEach(r -> storeUnscored((Scoring) r, "the gateway is stopping"));
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -57,6 +57,15 @@ public final class SampleScorer {
                 completion.owner());
     }
 
+    /** The completion as a sample that could not be scored (no time was left): kept, with its outputs, unscored. */
+    public SampleRecord unscored(String id, Completion completion, long createdAtMillis) {
+        EvalTag tag = completion.tag();
+        String taskName = catalogue.task(tag.task()).map(MeraTask::name).orElse(tag.task());
+        return new SampleRecord(id, tag.run(), taskName, tag.docId(), completion.request(),
+                List.copyOf(completion.outputs()), null, null, createdAtMillis, completion.ttftMs(),
+                completion.totalMs(), completion.model(), engine, completion.owner());
+    }
+
     public GoldStore gold() {
         return gold;
     }
