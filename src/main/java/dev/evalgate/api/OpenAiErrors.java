@@ -27,6 +27,9 @@ public final class OpenAiErrors {
     /** Reads a JSON request body; any way it is not the expected object is a 400 naming what is wrong. */
     public static <T> T readBody(com.fasterxml.jackson.databind.ObjectMapper mapper, io.vertx.core.buffer.Buffer body,
             Class<T> type) {
+        if (body == null || body.length() == 0) {
+            throw ApiException.badRequest(null, "The request body is empty; it must be a JSON object.");
+        }
         try {
             T req = mapper.readValue(body.getBytes(), type);
             if (req == null) {
