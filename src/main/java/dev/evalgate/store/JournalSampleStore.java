@@ -7,7 +7,9 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayDeque;
 import java.util.Collection;
+import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,6 +36,8 @@ public final class JournalSampleStore implements SampleStore {
     private final RunScoreboard board = new RunScoreboard();
     private final long replayed;
     private final DirectoryLock lock;
+    /** Samples the disk refused so far, oldest first. */
+    private final Deque<SampleRecord> unwritten = new ArrayDeque<>();
 
     /** Opens (or starts) the journal in {@code dir}, replays it, and applies gold uploaded earlier to {@code gold}. */
     public JournalSampleStore(Path dir, GoldStore gold) throws IOException {
@@ -54,15 +58,34 @@ public final class JournalSampleStore implements SampleStore {
         LOG.infof("no database configured: runs are kept in %s (%d samples read back)", journal.file(), replayed);
     }
 
+    /**
+     * Appends the sample to the journal. When the disk refuses (full, read-only), the sample waits in memory with the
+     * others that could not be written, and every later sample tries them first, in order: freeing space loses none.
+     */
     @Override
     public void accept(SampleRecord sample) {
-        try {
-            journal.append(sample);
-        } catch (UncheckedIOException e) {
-            LOG.errorf("%s; the sample %s/%s/%s is kept in memory only", e.getMessage(), sample.run(), sample.task(),
-                    sample.docId());
-        }
         board.record(sample);
+        synchronized (unwritten) {
+            unwritten.add(sample);
+            writeUnwritten();
+        }
+    }
+
+    /** Writes the waiting samples in order, stopping at the first the disk refuses. Holds the lock on {@code unwritten}. */
+    private void writeUnwritten() {
+        while (!unwritten.isEmpty()) {
+            SampleRecord next = unwritten.peekFirst();
+            try {
+                journal.append(next);
+            } catch (UncheckedIOException e) {
+                if (unwritten.size() == 1 || unwritten.size() % 1000 == 0) {
+                    LOG.errorf("%s; %d samples wait in memory until it can be written", e.getMessage(),
+                            unwritten.size());
+                }
+                return;
+            }
+            unwritten.removeFirst();
+        }
     }
 
     @Override
@@ -101,11 +124,21 @@ public final class JournalSampleStore implements SampleStore {
         s.put("journal", journal.file().toString());
         s.put("samples_read_back", replayed);
         s.put("samples_appended", journal.appended());
+        synchronized (unwritten) {
+            s.put("samples_waiting_for_disk", unwritten.size());
+        }
         return s;
     }
 
     @Override
     public void close() {
+        synchronized (unwritten) {
+            writeUnwritten();
+            if (!unwritten.isEmpty()) {
+                LOG.errorf("%d samples could not be written to %s before stopping (the disk refuses them)",
+                        unwritten.size(), journal.file());
+            }
+        }
         journal.close();
         lock.close();
     }

@@ -80,6 +80,28 @@ class JournalSampleStoreTest {
     }
 
     @Test
+    void aFullDiskLosesNoSampleOnceSpaceIsBack() throws Exception {
+        JournalSampleStore store = new JournalSampleStore(dir, new GoldStore(TaskCatalogue.mera()));
+        // the journal on /dev/full from here on: every write fails with "no space left on device"
+        Path journal = dir.resolve("samples.jsonl");
+        Files.createSymbolicLink(journal, Path.of("/dev/full"));
+        for (int i = 0; i < 3; i++) {
+            store.accept(sample("full", "parus", String.valueOf(i), "1", 1.0));
+        }
+        assertEquals(3, store.status().get("samples_waiting_for_disk"));
+        assertEquals(3, store.run("full").orElseThrow().get("parus").size(), "still served from memory");
+
+        // space is back: the next sample writes the waiting ones first, in order
+        Files.delete(journal);
+        store.accept(sample("full", "parus", "3", "1", 1.0));
+        assertEquals(0, store.status().get("samples_waiting_for_disk"));
+        store.close();
+        JournalSampleStore restarted = new JournalSampleStore(dir, new GoldStore(TaskCatalogue.mera()));
+        assertEquals(4, restarted.run("full").orElseThrow().get("parus").size());
+        restarted.close();
+    }
+
+    @Test
     void aSecondGatewayOnTheSameJournalIsRefused() throws Exception {
         JournalSampleStore first = new JournalSampleStore(dir, new GoldStore(TaskCatalogue.mera()));
         IllegalStateException refused = assertThrows(IllegalStateException.class,
