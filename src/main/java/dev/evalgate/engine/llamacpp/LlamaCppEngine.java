@@ -186,14 +186,24 @@ public final class LlamaCppEngine implements InferenceEngine {
         return cancelledStreams.get();
     }
 
+    /** Client text reaches the native tokenizer here: a native error becomes an exception, never a dead request thread. */
     @Override
     public int[] tokenize(String text) {
-        return model.encode(text);
+        try {
+            return model.encode(text);
+        } catch (RuntimeException e) {
+            throw new EngineException("llama.cpp could not tokenize the text: " + e.getMessage(), e);
+        }
     }
 
+    /** Callers check ids against the vocabulary first: an id past it aborts the process inside llama.cpp. */
     @Override
     public String detokenize(int[] ids) {
-        return model.decode(ids);
+        try {
+            return model.decode(ids);
+        } catch (RuntimeException e) {
+            throw new EngineException("llama.cpp could not decode the token ids: " + e.getMessage(), e);
+        }
     }
 
     @Override
