@@ -141,6 +141,22 @@ public interface EvalgateConfig {
         int maxIdChars();
     }
 
+    Admission admission();
+
+    /** Admission control: sequences in flight, then a bounded queue, then 429 with Retry-After. */
+    interface Admission {
+        /** Sequences in flight at once; without it, the engine's batch capacity (llama.cpp: its slots; else no limit). */
+        OptionalInt maxRunning();
+
+        /** Requests that may wait for room; past it, 429 at once. */
+        @WithDefault("1024")
+        int maxWaiting();
+
+        /** Longest a request waits for room before a 429 (lm-evaluation-harness waits 300 s per request). */
+        @WithDefault("300s")
+        Duration maxWait();
+    }
+
     Gold gold();
 
     /** Gold labels for live scoring. */

@@ -29,7 +29,8 @@ import dev.evalgate.engine.llamacpp.LlamaCppEngine;
 import dev.evalgate.engine.synthetic.SyntheticEngine;
 import dev.evalgate.engine.upstream.UpstreamEngine;
 import dev.evalgate.ops.AccessControl;
-import dev.evalgate.ops.GatewayTimings;
+import dev.evalgate.ops.Admission;
+import dev.evalgate.ops.ServingMetrics;
 import dev.evalgate.prompt.PromptFormat;
 import dev.evalgate.prompt.PromptRenderer;
 import dev.evalgate.prompt.SystemPromptPolicy;
@@ -110,8 +111,18 @@ public class GatewayWiring {
 
     @Produces
     @Singleton
-    GatewayTimings timings(MeterRegistry registry) {
-        return new GatewayTimings(registry);
+    Admission admission(EvalgateConfig config, InferenceEngine engine) {
+        EvalgateConfig.Admission a = config.admission();
+        int maxRunning = a.maxRunning().orElse(engine.maxConcurrentSequences());
+        LOG.infof("admission: %s sequences at once, %d requests waiting at most, for %s at most",
+                maxRunning <= 0 ? "any number of" : String.valueOf(maxRunning), a.maxWaiting(), a.maxWait());
+        return new Admission(maxRunning, a.maxWaiting(), a.maxWait());
+    }
+
+    @Produces
+    @Singleton
+    ServingMetrics metrics(MeterRegistry registry, ServedModel model, Admission admission) {
+        return new ServingMetrics(registry, model.name(), admission);
     }
 
     @Produces
@@ -126,14 +137,14 @@ public class GatewayWiring {
     @Produces
     @Singleton
     ChatCompletionService chatCompletions(ServedModel model, PromptRenderer renderer, ObjectMapper mapper,
-            OnlineScorer scorer, GatewayTimings timings, RequestLimits limits, RunAccess runs) {
+            OnlineScorer scorer, ServingMetrics timings, RequestLimits limits, RunAccess runs) {
         return new ChatCompletionService(model, renderer, mapper, scorer::submit, timings, limits, runs);
     }
 
     @Produces
     @Singleton
     CompletionService completions(ServedModel model, PromptFormat format, ObjectMapper mapper, OnlineScorer scorer,
-            GatewayTimings timings, RequestLimits limits, RunAccess runs) {
+            ServingMetrics timings, RequestLimits limits, RunAccess runs) {
         return new CompletionService(model, format.tokenizer(), mapper, scorer::submit, timings, limits, runs);
     }
 

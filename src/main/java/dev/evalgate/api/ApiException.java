@@ -5,6 +5,7 @@ public class ApiException extends RuntimeException {
     private final int status;
     private final String type;
     private final String param;
+    private Long retryAfter;
 
     public ApiException(int status, String type, String param, String message) {
         super(message);
@@ -19,6 +20,17 @@ public class ApiException extends RuntimeException {
 
     public static ApiException modelNotFound(String model) {
         return new ApiException(404, "NotFoundError", "model", "The model `" + model + "` does not exist.");
+    }
+
+    /** Says when the client may try again ({@code Retry-After}, seconds). */
+    public ApiException retryAfter(long seconds) {
+        this.retryAfter = seconds;
+        return this;
+    }
+
+    /** Seconds after which the client may try again, or null. */
+    public Long retryAfter() {
+        return retryAfter;
     }
 
     public int status() {

@@ -18,7 +18,7 @@ import dev.evalgate.engine.SamplingParams;
 import dev.evalgate.engine.TokenLogprob;
 import dev.evalgate.generation.SequenceDecoder;
 import dev.evalgate.ops.AccessControl.Caller;
-import dev.evalgate.ops.GatewayTimings;
+import dev.evalgate.ops.ServingMetrics;
 import dev.evalgate.prompt.PromptRenderer;
 import dev.evalgate.prompt.PromptRenderer.RenderedPrompt;
 import dev.evalgate.prompt.SystemPromptPolicy;
@@ -43,12 +43,12 @@ public final class ChatCompletionService {
     private final PromptRenderer renderer;
     private final ObjectMapper mapper;
     private final CompletionListener listener;
-    private final GatewayTimings timings;
+    private final ServingMetrics timings;
     private final RequestLimits limits;
     private final RunAccess runs;
 
     public ChatCompletionService(ServedModel model, PromptRenderer renderer, ObjectMapper mapper,
-            CompletionListener listener, GatewayTimings timings, RequestLimits limits, RunAccess runs) {
+            CompletionListener listener, ServingMetrics timings, RequestLimits limits, RunAccess runs) {
         this.limits = limits;
         this.runs = runs;
         this.model = model;
@@ -145,7 +145,7 @@ public final class ChatCompletionService {
      * request (where the routes call it) or its event loop. Returns at once; the engine's threads produce the tokens and
      * the {@link SseWriter} moves the bytes to the response's event loop.
      */
-    public void stream(Prepared p, HttpServerResponse response) {
+    public void stream(Prepared p, HttpServerResponse response, Runnable done) {
         ChatCompletionChunks chunks = new ChatCompletionChunks(p.id(), p.created(), model.name());
         response.setStatusCode(200)
                 .putHeader(SYSTEM_PROMPT_HEADER, p.prompt().systemPrompt())
@@ -201,7 +201,7 @@ public final class ChatCompletionService {
                 out.end(ChatCompletionChunks.error(json(OpenAiErrors.body(OpenAiErrors.toApi(failure))))
                         + ChatCompletionChunks.DONE);
             }
-        });
+        }, done);
     }
 
     /**
@@ -219,7 +219,7 @@ public final class ChatCompletionService {
     }
 
     /** Generates all choices, then answers with one {@code chat.completion} JSON object. */
-    public void respond(Prepared p, HttpServerResponse response) {
+    public void respond(Prepared p, HttpServerResponse response, Runnable done) {
         response.putHeader(SYSTEM_PROMPT_HEADER, p.prompt().systemPrompt());
         StringBuilder[] texts = newTexts(p.n());
         List<List<TokenLogprob>> logprobs = p.topLogprobs() < 0 ? null : newLists(p.n());
@@ -266,16 +266,17 @@ public final class ChatCompletionService {
                             .end(json(OpenAiErrors.body(e)));
                 }
             }
-        });
+        }, done);
     }
 
-    private void run(Prepared p, HttpServerResponse response, ChoiceRunner.Sink sink) {
+    private void run(Prepared p, HttpServerResponse response, ChoiceRunner.Sink sink, Runnable done) {
         List<ChoiceRunner.Choice> choices = new ArrayList<>(p.n());
         for (int i = 0; i < p.n(); i++) {
             choices.add(new ChoiceRunner.Choice(p.prompt().tokens(), p.sampling().forSequence(i), p.chat()));
         }
         timings.requestToEngine(System.nanoTime() - p.receivedNanos());
-        ChoiceRunner.run(model.engine(), p.id(), choices, p.firstTokenAt(), response, sink);
+        ChoiceRunner.run(model.engine(), p.id(), choices, p.firstTokenAt(), p.receivedNanos(), timings, response, sink,
+                done);
     }
 
     static StringBuilder[] newTexts(int n) {

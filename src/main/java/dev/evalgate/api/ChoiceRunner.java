@@ -13,7 +13,8 @@ import dev.evalgate.engine.SamplingParams;
 import dev.evalgate.engine.TokenLogprob;
 import dev.evalgate.generation.SequenceDecoder;
 import dev.evalgate.generation.StopAutomaton;
-import dev.evalgate.ops.GatewayTimings;
+import dev.evalgate.ops.ServingMetrics;
+import dev.evalgate.ops.ServingMetrics;
 import io.vertx.core.http.HttpServerResponse;
 
 /**
@@ -53,10 +54,18 @@ final class ChoiceRunner {
      * Starts every choice and returns; the sink hears from the engine's threads.
      *
      * @param firstTokenAt set to when the first token of any choice arrived ({@link System#nanoTime()})
+     * @param receivedNanos when the request arrived ({@link System#nanoTime()}), for the latency series
+     * @param done runs once when every choice's engine stream has ended, however (completed, failed, cancelled)
      */
     static void run(InferenceEngine engine, String requestId, List<Choice> choices, AtomicLong firstTokenAt,
-            HttpServerResponse response, Sink sink) {
+            long receivedNanos, ServingMetrics metrics, HttpServerResponse response, Sink sink, Runnable done) {
         int n = choices.size();
+        int promptTokens = 0;
+        for (Choice c : choices) {
+            promptTokens += c.promptTokens().length;
+        }
+        metrics.prompt(promptTokens);
+        AtomicInteger open = new AtomicInteger(n);
         List<Flow.Subscription> subscriptions = new ArrayList<>(n);
         AtomicInteger remaining = new AtomicInteger(n);
         AtomicInteger completionTokens = new AtomicInteger();
@@ -74,6 +83,7 @@ final class ChoiceRunner {
             Choice choice = choices.get(i);
             SequenceDecoder decoder = new SequenceDecoder(choice.sampling(), stops);
             Flow.Subscription[] self = new Flow.Subscription[1];
+            long[] lastToken = {0};
             Runnable choiceDone = () -> {
                 int total = completionTokens.addAndGet(decoder.completionTokens());
                 if (remaining.decrementAndGet() == 0 && !failed.get()) {
@@ -82,6 +92,11 @@ final class ChoiceRunner {
             };
             engine.generate(new GenerationRequest(requestId + "-" + i, choice.promptTokens(), choice.sampling(),
                     choice.chat()))
+                    .onTermination().invoke(() -> {
+                        if (open.decrementAndGet() == 0) {
+                            done.run();
+                        }
+                    })
                     .subscribe().with(subscription -> {
                         self[0] = subscription;
                         synchronized (subscriptions) {
@@ -93,13 +108,21 @@ final class ChoiceRunner {
                             return;
                         }
                         long arrived = System.nanoTime();
-                        if (firstTokenAt.get() == 0) {
-                            firstTokenAt.compareAndSet(0, arrived);
+                        if (firstTokenAt.get() == 0 && firstTokenAt.compareAndSet(0, arrived)) {
+                            metrics.firstToken(arrived - receivedNanos);
+                        }
+                        if (step.tokens() > 0) {
+                            if (lastToken[0] != 0) {
+                                metrics.interToken(arrived - lastToken[0]);
+                            }
+                            lastToken[0] = arrived;
                         }
                         String text = decoder.accept(step);
                         if (decoder.finished()) {
                             self[0].cancel();
                             sink.finished(index, text, decoder.takeLogprobs(), decoder, arrived);
+                            metrics.finished(decoder.finishReason().wire(), decoder.completionTokens(),
+                                    arrived - receivedNanos);
                             choiceDone.run();
                         } else if (!text.isEmpty()) {
                             sink.delta(index, text, decoder.takeLogprobs(), decoder, arrived);
@@ -112,7 +135,10 @@ final class ChoiceRunner {
                     }, () -> {
                         if (!decoder.finished() && !failed.get()) {
                             String text = decoder.engineFinished();
-                            sink.finished(index, text, decoder.takeLogprobs(), decoder, System.nanoTime());
+                            long now = System.nanoTime();
+                            sink.finished(index, text, decoder.takeLogprobs(), decoder, now);
+                            metrics.finished(decoder.finishReason().wire(), decoder.completionTokens(),
+                                    now - receivedNanos);
                             choiceDone.run();
                         }
                     });

@@ -17,7 +17,7 @@ import dev.evalgate.engine.TokenLogprob;
 import dev.evalgate.generation.FinishReason;
 import dev.evalgate.generation.SequenceDecoder;
 import dev.evalgate.ops.AccessControl.Caller;
-import dev.evalgate.ops.GatewayTimings;
+import dev.evalgate.ops.ServingMetrics;
 import dev.evalgate.prompt.Tokenizer;
 import dev.evalgate.scoring.runs.EvalTag;
 import io.vertx.core.Context;
@@ -40,12 +40,12 @@ public final class CompletionService {
     private final Tokenizer tokenizer;
     private final ObjectMapper mapper;
     private final CompletionListener listener;
-    private final GatewayTimings timings;
+    private final ServingMetrics timings;
     private final RequestLimits limits;
     private final RunAccess runs;
 
     public CompletionService(ServedModel model, Tokenizer tokenizer, ObjectMapper mapper, CompletionListener listener,
-            GatewayTimings timings, RequestLimits limits, RunAccess runs) {
+            ServingMetrics timings, RequestLimits limits, RunAccess runs) {
         this.limits = limits;
         this.runs = runs;
         this.model = model;
@@ -192,7 +192,7 @@ public final class CompletionService {
     }
 
     /** Generates all choices, then answers with one {@code text_completion} JSON object. */
-    public void respond(Prepared p, HttpServerResponse response) {
+    public void respond(Prepared p, HttpServerResponse response, Runnable done) {
         int choices = p.prompts().size() * p.n();
         StringBuilder[] texts = ChatCompletionService.newTexts(choices);
         List<List<TokenLogprob>> logprobs = ChatCompletionService.newLists(choices);
@@ -260,8 +260,9 @@ public final class CompletionService {
         };
         if (!p.generate()) {
             sink.allFinished(0);
+            done.run();
         } else {
-            run(p, response, sink);
+            run(p, response, sink, done);
         }
     }
 
@@ -274,7 +275,7 @@ public final class CompletionService {
     }
 
     /** Streams {@code text_completion} chunks as SSE, as vLLM does (no role chunk). Call as chat's stream(). */
-    public void stream(Prepared p, HttpServerResponse response) {
+    public void stream(Prepared p, HttpServerResponse response, Runnable done) {
         response.setStatusCode(200)
                 .putHeader("Content-Type", "text/event-stream; charset=utf-8")
                 .putHeader("Cache-Control", "no-cache")
@@ -371,12 +372,13 @@ public final class CompletionService {
                                 FinishReason.LENGTH.wire(), null)), null))));
             }
             sink.allFinished(0);
+            done.run();
         } else {
-            run(p, response, sink);
+            run(p, response, sink, done);
         }
     }
 
-    private void run(Prepared p, HttpServerResponse response, ChoiceRunner.Sink sink) {
+    private void run(Prepared p, HttpServerResponse response, ChoiceRunner.Sink sink, Runnable done) {
         List<ChoiceRunner.Choice> choices = new ArrayList<>(p.prompts().size() * p.n());
         for (Prompt prompt : p.prompts()) {
             for (int k = 0; k < p.n(); k++) {
@@ -384,7 +386,8 @@ public final class CompletionService {
             }
         }
         timings.requestToEngine(System.nanoTime() - p.receivedNanos());
-        ChoiceRunner.run(model.engine(), p.id(), choices, p.firstTokenAt(), response, sink);
+        ChoiceRunner.run(model.engine(), p.id(), choices, p.firstTokenAt(), p.receivedNanos(), timings, response, sink,
+                done);
     }
 
     private void notifyListener(Prepared p, List<String> outputs, SequenceDecoder[] decoders, int completionTokens) {

@@ -1,7 +1,10 @@
 package dev.evalgate.api;
 
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
+import java.util.function.Predicate;
+import java.util.function.ToIntFunction;
 
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
@@ -9,6 +12,10 @@ import jakarta.inject.Singleton;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.evalgate.ops.AccessControl.Caller;
+import dev.evalgate.ops.Admission;
+import dev.evalgate.ops.ServingMetrics;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -31,9 +38,13 @@ public class OpenAiRoutes {
     private final ObjectMapper mapper;
     private final RequestLimits limits;
     private final RunAccess runs;
+    private final Admission admission;
+    private final ServingMetrics metrics;
 
     public OpenAiRoutes(ChatCompletionService chat, CompletionService completions, TokenizerService tokenizer,
-            ObjectMapper mapper, RequestLimits limits, RunAccess runs) {
+            ObjectMapper mapper, RequestLimits limits, RunAccess runs, Admission admission, ServingMetrics metrics) {
+        this.admission = admission;
+        this.metrics = metrics;
         this.limits = limits;
         this.runs = runs;
         this.chat = chat;
@@ -44,23 +55,73 @@ public class OpenAiRoutes {
 
     void register(@Observes Router router) {
         post(router, "/v1/chat/completions", ctx -> chat.prepare(ctx.body().buffer(), ctx.request().headers(),
-                caller(ctx), ctx.get(RECEIVED_AT)), (prepared, response) -> {
-            if (prepared.request().streaming()) {
-                chat.stream(prepared, response);
-            } else {
-                chat.respond(prepared, response);
-            }
-        });
+                caller(ctx), ctx.get(RECEIVED_AT)), admitted(p -> p.n(), p -> p.tag() == null, (p, response, done) -> {
+                    if (p.request().streaming()) {
+                        chat.stream(p, response, done);
+                    } else {
+                        chat.respond(p, response, done);
+                    }
+                }));
         post(router, "/v1/completions", ctx -> completions.prepare(ctx.body().buffer(), ctx.request().headers(),
-                caller(ctx), ctx.get(RECEIVED_AT)), (prepared, response) -> {
-            if (prepared.request().streaming()) {
-                completions.stream(prepared, response);
-            } else {
-                completions.respond(prepared, response);
-            }
-        });
+                caller(ctx), ctx.get(RECEIVED_AT)), admitted(p -> p.generate() ? p.n() * p.prompts().size() : 0,
+                        p -> p.tag() == null, (p, response, done) -> {
+                            if (p.request().streaming()) {
+                                completions.stream(p, response, done);
+                            } else {
+                                completions.respond(p, response, done);
+                            }
+                        }));
         post(router, "/tokenize", ctx -> tokenizer.tokenize(ctx.body().buffer()), this::json);
         post(router, "/detokenize", ctx -> tokenizer.detokenize(ctx.body().buffer()), this::json);
+    }
+
+    /** Starts a prepared generation; {@code done} frees its places in the gateway once all its sequences ended. */
+    private interface Generation<T> {
+        void start(T prepared, HttpServerResponse response, Runnable done);
+    }
+
+    /**
+     * Wraps a generation in admission control: it starts once there are places for its sequences (at once, on this
+     * worker, when there are; later, on the request's context, when it had to wait), or is refused (429, or 503 while
+     * draining). A request whose client leaves while it waits never reaches the engine.
+     *
+     * @param interactive requests that go ahead of benchmark traffic in the wait queue
+     */
+    private <T> BiConsumer<T, HttpServerResponse> admitted(ToIntFunction<T> sequences, Predicate<T> interactive,
+            Generation<T> generation) {
+        return (prepared, response) -> {
+            Context context = Vertx.currentContext();
+            // set before asking: a request admitted at once replaces it with one that cancels its engine streams
+            AtomicReference<Admission.Waiting> waiting = new AtomicReference<>();
+            response.closeHandler(v -> {
+                Admission.Waiting w = waiting.get();
+                if (w != null) {
+                    w.withdraw();
+                }
+            });
+            waiting.set(admission.admit(sequences.applyAsInt(prepared),
+                    interactive.test(prepared) ? 0 : 1, ticket -> {
+                        metrics.queued(ticket.queued());
+                        if (response.closed()) {
+                            ticket.release();
+                            return;
+                        }
+                        try {
+                            generation.start(prepared, response, ticket::release);
+                        } catch (RuntimeException e) {
+                            ticket.release();
+                            fail(response, OpenAiErrors.toApi(e));
+                        }
+                    }, refusal -> {
+                        metrics.refused(refusal.status());
+                        fail(response, refused(refusal));
+                    }, task -> context.runOnContext(v -> task.run())));
+        };
+    }
+
+    private static ApiException refused(Admission.Refusal refusal) {
+        return new ApiException(refusal.status(), refusal.status() == 429 ? "RateLimitError" : "ServiceUnavailableError",
+                null, refusal.message()).retryAfter(refusal.retryAfterSeconds());
     }
 
     /**
@@ -83,6 +144,13 @@ public class OpenAiRoutes {
     private <T> void handle(RoutingContext ctx, Function<RoutingContext, T> onWorker,
             BiConsumer<T, HttpServerResponse> respond) {
         ctx.put(RECEIVED_AT, System.nanoTime());
+        Admission.Refusal early = admission.refuseEarly();
+        if (early != null && ctx.request().path().startsWith("/v1/")) {
+            // a full gateway refuses before reading the request: a refused request costs nothing
+            metrics.refused(early.status());
+            fail(ctx.response(), refused(early));
+            return;
+        }
         String contentType = ctx.request().getHeader("Content-Type");
         if (contentType != null && !contentType.toLowerCase().startsWith("application/json")) {
             fail(ctx.response(), ApiException.badRequest(null,
@@ -109,6 +177,12 @@ public class OpenAiRoutes {
     }
 
     private void fail(HttpServerResponse response, ApiException e) {
+        if (response.ended() || response.closed()) {
+            return;
+        }
+        if (e.retryAfter() != null) {
+            response.putHeader("Retry-After", String.valueOf(e.retryAfter()));
+        }
         response.setStatusCode(e.status()).putHeader("Content-Type", "application/json").end(write(OpenAiErrors.body(e)));
     }
 

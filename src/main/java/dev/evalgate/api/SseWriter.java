@@ -1,6 +1,6 @@
 package dev.evalgate.api;
 
-import dev.evalgate.ops.GatewayTimings;
+import dev.evalgate.ops.ServingMetrics;
 import io.vertx.core.Context;
 import io.vertx.core.http.HttpServerResponse;
 
@@ -16,7 +16,7 @@ final class SseWriter {
     private final StringBuilder pending = new StringBuilder(512);
     private boolean scheduled;
     private boolean ending;
-    private final GatewayTimings timings;
+    private final ServingMetrics timings;
     /** When the engine handed over the oldest token waiting in {@link #pending}, 0 when none waits. */
     private long oldestTokenNanos;
 
@@ -24,7 +24,7 @@ final class SseWriter {
      * @param context the response's: created on its event loop, or on a worker running a blocking task for it (Vert.x
      *        keeps the event-loop context current there)
      */
-    SseWriter(HttpServerResponse response, Context context, GatewayTimings timings) {
+    SseWriter(HttpServerResponse response, Context context, ServingMetrics timings) {
         this.response = response;
         this.context = context;
         this.timings = timings;

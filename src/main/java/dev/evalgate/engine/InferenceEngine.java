@@ -38,6 +38,14 @@ public interface InferenceEngine extends AutoCloseable {
     /** What it is doing now. */
     EngineStatus status();
 
+    /**
+     * How many sequences it decodes at once (its batch capacity: llama.cpp's slots, the Executor's batch size), 0 when
+     * it has no fixed bound; admission control lets in no more than this by default.
+     */
+    default int maxConcurrentSequences() {
+        return 0;
+    }
+
     /** Stops serving and frees what the engine holds (native model, threads). Called once, at shutdown. */
     @Override
     void close();

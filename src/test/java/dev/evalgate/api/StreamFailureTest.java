@@ -8,6 +8,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -23,11 +24,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.evalgate.engine.EngineException;
 import dev.evalgate.engine.FakeEngine;
 import dev.evalgate.ops.AccessControl;
+import dev.evalgate.ops.Admission;
 import dev.evalgate.scoring.mera.TaskCatalogue;
 import dev.evalgate.scoring.runs.GoldStore;
 import dev.evalgate.store.JournalSampleStore;
 import dev.evalgate.engine.GenerationStep;
-import dev.evalgate.ops.GatewayTimings;
+import dev.evalgate.ops.ServingMetrics;
 import dev.evalgate.prompt.PromptFormat;
 import dev.evalgate.prompt.PromptRenderer;
 import dev.evalgate.prompt.SystemPromptPolicy;
@@ -60,7 +62,8 @@ class StreamFailureTest {
         PromptFormat format = PromptFormat.load(Optional.empty(), Optional.empty(), dir, engine);
         PromptRenderer renderer = new PromptRenderer(format, new SystemPromptPolicy(SystemPromptPolicy.Mode.OFF, ""));
         ServedModel model = new ServedModel("m", engine, 0);
-        GatewayTimings timings = new GatewayTimings(new SimpleMeterRegistry());
+        Admission admission = new Admission(0, 16, Duration.ofSeconds(10));
+        ServingMetrics timings = new ServingMetrics(new SimpleMeterRegistry(), "m", admission);
         RequestLimits limits = RequestLimits.defaults();
         RunAccess runs = new RunAccess(new AccessControl(Set.of(), Optional.empty(), false, Set.of()),
                 new JournalSampleStore(dir.resolve("runs"), new GoldStore(TaskCatalogue.mera())));
@@ -69,7 +72,7 @@ class StreamFailureTest {
         CompletionService completions = new CompletionService(model, format.tokenizer(), MAPPER, completion -> {
         }, timings, limits, runs);
         OpenAiRoutes routes = new OpenAiRoutes(chat, completions, new TokenizerService(model, renderer, MAPPER,
-                limits), MAPPER, limits, runs);
+                limits), MAPPER, limits, runs, admission, timings);
         vertx = Vertx.vertx();
         Router router = Router.router(vertx);
         routes.register(router);

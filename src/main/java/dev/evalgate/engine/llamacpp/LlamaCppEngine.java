@@ -53,6 +53,7 @@ public final class LlamaCppEngine implements InferenceEngine {
     private final LlamaModel model;
     private final String modelName;
     private final int contextLength;
+    private final int parallel;
     private final ExecutorService streams;
     /** Special-token text -> its id, or -1 when that text is not one special token. */
     private final Map<String, Integer> specialIds = new ConcurrentHashMap<>();
@@ -62,7 +63,8 @@ public final class LlamaCppEngine implements InferenceEngine {
 
     private final ModelMetadata metadata;
 
-    private LlamaCppEngine(LlamaModel model, String modelName, int contextLength, ModelMetadata metadata) {
+    private LlamaCppEngine(LlamaModel model, String modelName, int contextLength, int parallel, ModelMetadata metadata) {
+        this.parallel = parallel;
         this.model = model;
         this.metadata = metadata;
         this.modelName = modelName;
@@ -134,7 +136,7 @@ public final class LlamaCppEngine implements InferenceEngine {
                     optionalInt(gguf.integer("tokenizer.ggml.eos_token_id")),
                     gguf.values().get("tokenizer.ggml.tokens") instanceof GgufMetadata.SkippedArray tokens
                             ? OptionalInt.of((int) tokens.length()) : OptionalInt.empty());
-            return new LlamaCppEngine(model, name, cfg.contextLength(), metadata);
+            return new LlamaCppEngine(model, name, cfg.contextLength(), parallel, metadata);
         } catch (EngineException e) {
             throw e;
         } catch (Exception | UnsatisfiedLinkError e) {
@@ -169,6 +171,11 @@ public final class LlamaCppEngine implements InferenceEngine {
     @Override
     public boolean healthy() {
         return !closed;
+    }
+
+    @Override
+    public int maxConcurrentSequences() {
+        return parallel;
     }
 
     @Override
