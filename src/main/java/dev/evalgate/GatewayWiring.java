@@ -21,6 +21,7 @@ import dev.evalgate.engine.EngineException;
 import dev.evalgate.engine.InferenceEngine;
 import dev.evalgate.engine.llamacpp.LlamaCppEngine;
 import dev.evalgate.engine.synthetic.SyntheticEngine;
+import dev.evalgate.engine.trtllm.TrtLlmEngine;
 import dev.evalgate.ops.AdminAccess;
 import dev.evalgate.ops.GatewayTimings;
 import dev.evalgate.prompt.PromptFormat;
@@ -58,6 +59,10 @@ public class GatewayWiring {
                     config.dataDir());
             case SYNTHETIC -> SyntheticEngine.overLlama31Vocabulary(config.dataDir(),
                     config.synthetic().tokensPerSecond(), config.synthetic().contextLength());
+            case TRTLLM -> TrtLlmEngine.start(new TrtLlmEngine.Settings(config.trtllm().engineDir(), config.tokenizer(),
+                    config.trtllm().library(), config.trtllm().maxBatchSize(), config.trtllm().maxNumTokens(),
+                    config.trtllm().kvCacheFreeGpuMemoryFraction(), config.trtllm().kvCacheBlockReuse(),
+                    config.trtllm().workerPath()), config.dataDir());
         };
     }
 
