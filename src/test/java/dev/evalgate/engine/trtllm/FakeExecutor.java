@@ -24,10 +24,12 @@ final class FakeExecutor {
     private FakeExecutor() {
     }
 
-    /** The test library, as the build wrote it. */
+    /**
+     * The test library, as the build wrote it; named by a property outside {@code evalgate.*}, where every name must be
+     * a setting of EvalgateConfig.
+     */
     static Path library() {
-        return Path.of(System.getProperty("evalgate.trtllm.test-library",
-                "target/native-test/libevalgate_trtllm_fake.so"));
+        return Path.of(System.getProperty("trtllm.test.library", "target/native-test/libevalgate_trtllm_fake.so"));
     }
 
     private static Path tokenizerDir;
