@@ -42,7 +42,9 @@ public interface EvalgateConfig {
         /** No model: a deterministic token stream at a set rate, for measuring the gateway itself. */
         SYNTHETIC("synthetic"),
         /** A pool of OpenAI-compatible inference servers (vLLM, trtllm-serve, another evalgate). */
-        UPSTREAM("upstream");
+        UPSTREAM("upstream"),
+        /** TensorRT-LLM 1.2.1's C++ Executor over JNI, on GPUs. */
+        TRTLLM("trtllm");
 
         private final String configName;
 
@@ -277,5 +279,34 @@ public interface EvalgateConfig {
         /** CPU threads for decoding; 0 means all cores. */
         @WithDefault("0")
         int threads();
+    }
+
+    @WithName("engine.trtllm")
+    TrtLlm trtllm();
+
+    /** TensorRT-LLM's Executor over JNI; the tokenizer is {@code evalgate.tokenizer}. */
+    interface TrtLlm {
+        /** The engine directory trtllm-build wrote (config.json, rank0.engine, ...). */
+        Optional<Path> engineDir();
+
+        /** The bridge library libevalgate_trtllm.so; without it, java.library.path is searched. */
+        Optional<Path> library();
+
+        /** Sequences the Executor batches together; default the engine's own max_batch_size. */
+        Optional<Integer> maxBatchSize();
+
+        /** Tokens per Executor iteration; default the engine's own max_num_tokens. */
+        Optional<Integer> maxNumTokens();
+
+        /** Share of the GPU memory left after loading the engine that the KV cache takes. */
+        @WithDefault("0.9")
+        double kvCacheFreeGpuMemoryFraction();
+
+        /** Reuse the KV cache of a shared prompt prefix (the system prompt) across requests. */
+        @WithDefault("true")
+        boolean kvCacheBlockReuse();
+
+        /** TensorRT-LLM's executorWorker, spawned per GPU for multi-GPU engines; default the one of the build. */
+        Optional<Path> workerPath();
     }
 }

@@ -27,6 +27,7 @@ import dev.evalgate.engine.EngineException;
 import dev.evalgate.engine.InferenceEngine;
 import dev.evalgate.engine.llamacpp.LlamaCppEngine;
 import dev.evalgate.engine.synthetic.SyntheticEngine;
+import dev.evalgate.engine.trtllm.TrtLlmEngine;
 import dev.evalgate.engine.upstream.UpstreamEngine;
 import dev.evalgate.ops.AccessControl;
 import dev.evalgate.ops.Admission;
@@ -69,6 +70,10 @@ public class GatewayWiring {
             case SYNTHETIC -> SyntheticEngine.overLlama31Vocabulary(config.dataDir(),
                     config.synthetic().tokensPerSecond(), config.synthetic().contextLength());
             case UPSTREAM -> upstream(config, vertx);
+            case TRTLLM -> TrtLlmEngine.start(new TrtLlmEngine.Settings(config.trtllm().engineDir(), config.tokenizer(),
+                    config.trtllm().library(), config.trtllm().maxBatchSize(), config.trtllm().maxNumTokens(),
+                    config.trtllm().kvCacheFreeGpuMemoryFraction(), config.trtllm().kvCacheBlockReuse(),
+                    config.trtllm().workerPath()), config.dataDir());
         };
     }
 
