@@ -86,6 +86,10 @@ final class UpstreamCall {
         String body = body().toString();
         engine.client().request(engine.options(target, HttpMethod.POST, chat ? "/v1/chat/completions" : "/v1/completions"))
                 .onSuccess(req -> {
+                    if (target != member) {
+                        req.reset(); // connected only after the timeout gave this member up
+                        return;
+                    }
                     current = req;
                     if (done) {
                         req.reset();
@@ -152,6 +156,9 @@ final class UpstreamCall {
     }
 
     private void answer(Upstream target, HttpClientResponse resp) {
+        if (target != member) {
+            return;
+        }
         if (resp.statusCode() != 200) {
             resp.body().onSuccess(b -> refused(target, resp.statusCode(), b.toString()))
                     .onFailure(failure -> failedBeforeAnswer(target, failure));
@@ -169,6 +176,9 @@ final class UpstreamCall {
 
     /** The upstream answered with an error status: the client's fault (4xx) goes back as it is; else another member. */
     private void refused(Upstream target, int status, String body) {
+        if (target != member) {
+            return;
+        }
         if (status >= 400 && status < 500 && status != 408 && status != 429) {
             JsonNode error = parseError(body);
             finish(new EngineRejectedException(status, error.path("type").asText("BadRequestError"),
@@ -192,6 +202,9 @@ final class UpstreamCall {
     }
 
     private void failedBeforeAnswer(Upstream target, Throwable failure) {
+        if (target != member) {
+            return; // an attempt already given up (its reset failing it): its count was freed then
+        }
         if (done) {
             release();
             return;
@@ -209,7 +222,7 @@ final class UpstreamCall {
     }
 
     private void chunks(Upstream target, Buffer piece) {
-        if (done) {
+        if (done || target != member) {
             return;
         }
         long now = System.nanoTime();
@@ -294,6 +307,9 @@ final class UpstreamCall {
 
     /** A whole {@code echo} answer: the prompt's log-probabilities, then the generated tokens as one step. */
     private void wholeAnswer(Upstream target, String body) {
+        if (target != member) {
+            return;
+        }
         JsonNode answer = UpstreamEngine.readJson(body);
         JsonNode choice = answer.path("choices").path(0);
         int promptLength = request.promptTokens().length;
@@ -381,7 +397,7 @@ final class UpstreamCall {
 
     /** The connection broke: before any token, another member; after, the stream fails. */
     private void broken(Upstream target, Throwable failure) {
-        if (done) {
+        if (done || target != member) {
             return;
         }
         target.failed("stream broke: " + failure.getMessage());
@@ -394,6 +410,9 @@ final class UpstreamCall {
     }
 
     private void ended(Upstream target) {
+        if (target != member) {
+            return;
+        }
         flushLastStep();
         if (!done) {
             // the body ended without a finish_reason: a server that stopped mid-answer
@@ -413,15 +432,16 @@ final class UpstreamCall {
             }
             long now = System.nanoTime();
             if (lastChunkNanos == 0) {
-                HttpClientRequest req = current;
-                if (req != null) {
-                    req.reset();
-                }
+                // give this member up before resetting its request, so that the failure the reset causes is stale
                 Upstream target = member;
+                HttpClientRequest req = current;
                 target.failed("no answer within " + engine.settings().firstTokenTimeout());
                 release();
                 if (!emitted) {
                     retry();
+                }
+                if (req != null) {
+                    req.reset();
                 }
                 return;
             }

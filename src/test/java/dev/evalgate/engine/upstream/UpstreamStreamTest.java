@@ -15,6 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.AfterAll;
@@ -70,6 +71,28 @@ class UpstreamStreamTest {
         }
         a.close();
         b.close();
+    }
+
+    static Stream<Arguments> silences() {
+        return Stream.of(
+                Arguments.of("no response at all", Answer.stream().stall()),
+                Arguments.of("headers, then nothing", Answer.stream().write("").stall()));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("silences")
+    void aMemberSilentPastTheFirstTokenTimeoutIsGivenUpForAnother(String name, Answer silence) {
+        a.always(silence);
+        b.always(Answer.tokens("from", " b"));
+        engine = TestPool.of(a, b).firstTokenTimeout(Duration.ofMillis(300)).start(vertx);
+        List<GenerationStep> steps = complete(engine, prompt(2));
+        assertEquals("from b", text(steps));
+        assertEquals(1, a.generations().size(), "the silent member was asked first");
+        assertFalse(member(engine, a).healthy());
+        assertTrue(member(engine, a).lastError().startsWith("no answer within"), member(engine, a).lastError());
+        await().atMost(Duration.ofSeconds(2)).until(() -> a.onlyGeneration().clientLeft());
+        assertEquals(1, member(engine, b).requests());
+        awaitIdle(engine);
     }
 
     @Test
