@@ -228,6 +228,8 @@ final class UpstreamCall {
         long now = System.nanoTime();
         if (lastChunkNanos == 0) {
             target.firstChunk((now - sentNanos) / 1e6);
+            // from here on the idle timeout holds, not what is left of the first-token timeout
+            armTimer(engine.settings().idleTimeout().toMillis());
         }
         lastChunkNanos = now;
         for (String data : events.feed(piece)) {
@@ -448,13 +450,14 @@ final class UpstreamCall {
             long idleMs = engine.settings().idleTimeout().toMillis();
             long silentMs = (now - lastChunkNanos) / 1_000_000;
             if (silentMs >= idleMs) {
+                // fail the stream before resetting the request, so that the reset does not fail it first as a break
                 HttpClientRequest req = current;
-                if (req != null) {
-                    req.reset();
-                }
                 member.failed("silent for " + silentMs + " ms mid-stream");
                 release();
                 finish(new EngineException("the upstream " + member.url + " sent nothing for " + silentMs + " ms"));
+                if (req != null) {
+                    req.reset();
+                }
             } else {
                 armTimer(idleMs - silentMs);
             }

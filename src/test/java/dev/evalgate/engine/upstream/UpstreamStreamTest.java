@@ -111,6 +111,23 @@ class UpstreamStreamTest {
     }
 
     @Test
+    void aStreamSilentPastTheIdleTimeoutFails() {
+        a.always(Answer.stream().data(completionChunk("one", null, 1)).stall());
+        // the first-token timeout is long: only the idle timeout can end this stream in time
+        engine = TestPool.of(a, b).firstTokenTimeout(Duration.ofSeconds(10)).idleTimeout(Duration.ofMillis(300))
+                .start(vertx);
+        long started = System.nanoTime();
+        AssertSubscriber<GenerationStep> s = run(engine, prompt(5)).awaitFailure(Duration.ofSeconds(3));
+        long ms = (System.nanoTime() - started) / 1_000_000;
+        assertEquals("one", text(s.getItems()));
+        assertTrue(s.getFailure().getMessage().contains("sent nothing for"), s.getFailure().getMessage());
+        assertTrue(ms < 1500, "failed after " + ms + " ms");
+        assertEquals(0, b.generations().size());
+        await().atMost(Duration.ofSeconds(2)).until(() -> a.onlyGeneration().clientLeft());
+        awaitIdle(engine);
+    }
+
+    @Test
     void aSlowButSteadyStreamIsNotCutByTheIdleTimeout() {
         Answer steady = Answer.stream();
         for (int i = 1; i <= 6; i++) {
