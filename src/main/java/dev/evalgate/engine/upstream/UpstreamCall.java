@@ -240,10 +240,16 @@ final class UpstreamCall {
                 flushLastStep();
                 continue;
             }
-            JsonNode chunk = UpstreamEngine.readJson(data);
+            JsonNode chunk;
+            try {
+                chunk = UpstreamEngine.readJson(data);
+            } catch (EngineException e) {
+                abandon(e);
+                return;
+            }
             if (chunk.has("error")) {
                 JsonNode error = chunk.get("error");
-                finish(new EngineException("the upstream " + target.url + " failed mid-stream: "
+                abandon(new EngineException("the upstream " + target.url + " failed mid-stream: "
                         + error.path("message").asText(error.toString())));
                 return;
             }
@@ -312,7 +318,14 @@ final class UpstreamCall {
         if (target != member) {
             return;
         }
-        JsonNode answer = UpstreamEngine.readJson(body);
+        JsonNode answer;
+        try {
+            answer = UpstreamEngine.readJson(body);
+        } catch (EngineException e) {
+            release();
+            finish(e);
+            return;
+        }
         JsonNode choice = answer.path("choices").path(0);
         int promptLength = request.promptTokens().length;
         List<TokenLogprob> all = completionLogprobs(choice.path("logprobs"), 0);
@@ -468,6 +481,19 @@ final class UpstreamCall {
         if (timer >= 0) {
             engine.vertx().cancelTimer(timer);
             timer = -1;
+        }
+    }
+
+    /**
+     * Fails the stream mid-answer and closes its connection: the upstream stops generating, and the connection, whose
+     * answer was not read to its end, is not used again.
+     */
+    private void abandon(Throwable failure) {
+        HttpClientRequest req = current;
+        release();
+        finish(failure);
+        if (req != null) {
+            req.reset();
         }
     }
 

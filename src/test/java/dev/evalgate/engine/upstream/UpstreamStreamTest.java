@@ -110,6 +110,27 @@ class UpstreamStreamTest {
         awaitIdle(engine);
     }
 
+    static Stream<Arguments> badEvents() {
+        return Stream.of(
+                Arguments.of("an error event", "{\"error\":{\"message\":\"CUDA out of memory\",\"type\":"
+                        + "\"InternalServerError\",\"param\":null,\"code\":500}}", "CUDA out of memory"),
+                Arguments.of("an event that is not JSON", "<html>oops</html>", "not JSON"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("badEvents")
+    void aBadEventMidStreamFailsTheStreamAtOnce(String name, String event, String reason) {
+        a.always(Answer.stream().data(completionChunk("one", null, 1)).data(event).stall());
+        // well inside the idle timeout: the event itself must end the stream
+        engine = TestPool.of(a, b).idleTimeout(Duration.ofSeconds(10)).start(vertx);
+        AssertSubscriber<GenerationStep> s = run(engine, prompt(5)).awaitFailure(Duration.ofSeconds(3));
+        assertEquals("one", text(s.getItems()));
+        assertTrue(s.getFailure().getMessage().contains(reason), s.getFailure().getMessage());
+        assertEquals(0, b.generations().size());
+        await().atMost(Duration.ofSeconds(2)).until(() -> a.onlyGeneration().clientLeft());
+        awaitIdle(engine);
+    }
+
     @Test
     void aStreamSilentPastTheIdleTimeoutFails() {
         a.always(Answer.stream().data(completionChunk("one", null, 1)).stall());

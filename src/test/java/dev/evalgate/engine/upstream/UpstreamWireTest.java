@@ -243,7 +243,8 @@ class UpstreamWireTest {
         return Stream.of(
                 Arguments.of("no log-probabilities (an upstream without echo support)",
                         "{\"choices\":[{\"index\":0,\"text\":\"x\",\"logprobs\":null,\"finish_reason\":\"length\"}]}",
-                        "gave no log-probabilities for the prompt"));
+                        "gave no log-probabilities for the prompt"),
+                Arguments.of("not JSON", "<html>a proxy's page</html>", "not JSON"));
     }
 
     @ParameterizedTest(name = "{0}")
