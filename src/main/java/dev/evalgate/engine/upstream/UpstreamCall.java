@@ -292,11 +292,7 @@ final class UpstreamCall {
         } else if (chat && !promptLengthSent) {
             lastStep = step == null ? new GenerationStep("", 0, false) : step;
         } else {
-            if (step != null) {
-                emit(step);
-            }
-            release();
-            finish(null);
+            end(step);
         }
     }
 
@@ -305,11 +301,7 @@ final class UpstreamCall {
         if (lastStep != null) {
             GenerationStep step = lastStep;
             lastStep = null;
-            if (step.tokens() > 0 || !step.text().isEmpty() || step.endOfTurn()) {
-                emit(step);
-            }
-            release();
-            finish(null);
+            end(step.tokens() > 0 || !step.text().isEmpty() || step.endOfTurn() ? step : null);
         }
     }
 
@@ -347,10 +339,8 @@ final class UpstreamCall {
             generatedText = text.substring(text.offsetByCodePoints(0, at));
         }
         String finish = choice.path("finish_reason").asText("length");
-        emit(new GenerationStep(generatedText, generated.size(), "stop".equals(finish),
+        end(new GenerationStep(generatedText, generated.size(), "stop".equals(finish),
                 request.sampling().logprobs() >= 0 ? List.copyOf(generated) : null, prompt, 0));
-        release();
-        finish(null);
     }
 
     /** The legacy arrays as engine log-probabilities; null when the choice has none. */
@@ -495,6 +485,24 @@ final class UpstreamCall {
         if (req != null) {
             req.reset();
         }
+    }
+
+    /**
+     * The upstream finished its answer: the stream completes with its last step (none when null). The call is over
+     * before that step goes out, so that a subscriber which cancels on it (the API does, at end of turn or budget)
+     * does not reset a request whose answer is complete: its connection, read to the end, serves the next request.
+     */
+    private void end(GenerationStep last) {
+        if (done) {
+            return;
+        }
+        done = true;
+        cancelTimer();
+        release();
+        if (last != null) {
+            emitter.emit(last);
+        }
+        emitter.complete();
     }
 
     /** Ends the stream: completes it (null) or fails it. */

@@ -16,6 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.AfterAll;
@@ -182,6 +183,28 @@ class UpstreamStreamTest {
         System.out.println("upstream saw its client leave " + (System.nanoTime() - cancelled) / 1_000_000
                 + " ms after the cancel (" + name + ")");
         assertTrue(member(engine, a).healthy(), "leaving is not the member's failure");
+        awaitIdle(engine);
+    }
+
+    @Test
+    void aStreamThatEndsByItselfKeepsItsConnectionForTheNextRequest() {
+        CompletableFuture<Void> tail = new CompletableFuture<>();
+        // the finish chunk, then (a moment later, as vLLM sends it) the usage chunk and [DONE]
+        a.then(Answer.stream().data(completionChunk("one", null, 1)).data(completionChunk(" two", "length", 2))
+                .waitFor(tail).data(usageChunk(2)).done());
+        engine = TestPool.of(a).start(vertx);
+        // the API cancels its subscription as soon as the last step is in, as here
+        List<GenerationStep> steps = engine.generate(prompt(2)).select().first(2).subscribe()
+                .withSubscriber(AssertSubscriber.create(Long.MAX_VALUE)).awaitCompletion(Duration.ofSeconds(5))
+                .getItems();
+        assertEquals("one two", text(steps));
+        tail.complete(null);
+        FakeUpstreamServer.Received first = a.onlyGeneration();
+        await().atMost(Duration.ofSeconds(2)).until(() -> first.answered.isDone() || first.clientLeft());
+        assertFalse(first.clientLeft(), "a finished stream is not aborted");
+        int connections = a.connections();
+        complete(engine, prompt(1));
+        assertEquals(connections, a.connections(), "the next request reuses the connection");
         awaitIdle(engine);
     }
 }
