@@ -26,7 +26,7 @@ class EngineSelectionIT {
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(process.waitFor(60, TimeUnit.SECONDS));
         assertEquals(1, process.exitValue(), output);
-        assertEquals(List.of("evalgate.engine=nonsense is not an engine of this build; valid engines: llamacpp, synthetic"),
+        assertEquals(List.of("evalgate.engine=nonsense is not an engine of this build; valid engines: llamacpp, synthetic, upstream"),
                 output.lines().toList());
     }
 }
