@@ -115,7 +115,7 @@ final class TestPool {
 
     /** Waits until the pool holds no request: no active sequence, nothing in flight on any member. */
     static void awaitIdle(UpstreamEngine engine) {
-        await().atMost(Duration.ofSeconds(3)).untilAsserted(() -> assertTrue(engine.status().activeSequences() == 0
+        await().atMost(Duration.ofSeconds(3)).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(10)).untilAsserted(() -> assertTrue(engine.status().activeSequences() == 0
                 && members(engine).stream().allMatch(m -> m.inFlight() == 0), "still held: " + describe(engine)));
     }
 

@@ -18,7 +18,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -35,6 +34,7 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -64,6 +64,7 @@ class UpstreamIT {
     static final String MODEL = "evalgate-tiny-llama-3.1";
     static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
+    @TempDir
     static Path dir;
     static GatewayProcess upstreamA;
     static GatewayProcess upstreamB;
@@ -71,7 +72,6 @@ class UpstreamIT {
 
     @BeforeAll
     static void startThreeGateways() throws IOException {
-        dir = Files.createTempDirectory(Path.of("target"), "upstream-it");
         Map<String, String> oneSlot = Map.of("evalgate.engine.llamacpp.parallel", "1");
         upstreamA = GatewayProcess.launch(dir.resolve("a"), "llamacpp", oneSlot);
         upstreamB = GatewayProcess.launch(dir.resolve("b"), "llamacpp", oneSlot);

@@ -111,6 +111,25 @@ class UpstreamPoolTest {
         awaitIdle(engine);
     }
 
+    @Test
+    void concurrentStreamsAreSharedOutEvenly() {
+        CompletableFuture<Void> release = new CompletableFuture<>();
+        Answer held = Answer.stream().data(completionChunk("x", null, 1)).waitFor(release)
+                .data(completionChunk("y", "length", 2)).done();
+        a.always(held);
+        b.always(held);
+        engine = TestPool.of(a, b).start(vertx);
+        List<AssertSubscriber<GenerationStep>> streams = Stream.generate(() -> run(engine, prompt(2))).limit(6).toList();
+        streams.forEach(s -> s.awaitItems(1, Duration.ofSeconds(5)));
+        assertEquals(3, a.generations().size());
+        assertEquals(3, b.generations().size());
+        assertEquals(3, member(engine, a).inFlight());
+        assertEquals(6, engine.status().activeSequences());
+        release.complete(null);
+        streams.forEach(s -> assertEquals("xy", text(s.awaitCompletion(Duration.ofSeconds(5)).getItems())));
+        awaitIdle(engine);
+    }
+
     static Stream<Arguments> failuresBeforeAnyToken() {
         return Stream.of(
                 Arguments.of("500", Answer.error(500, "InternalServerError", null, "engine dead")),

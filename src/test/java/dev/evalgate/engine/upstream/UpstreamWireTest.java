@@ -101,6 +101,7 @@ class UpstreamWireTest {
         FakeUpstreamServer.Received r = server.onlyGeneration();
         assertEquals("served-as", r.body.path("model").asText());
         assertEquals("Bearer sk-test", r.headers.get("Authorization"));
+        awaitIdle(engine);
     }
 
     @Test
@@ -146,6 +147,7 @@ class UpstreamWireTest {
         FakeUpstreamServer.Received r = server.onlyGeneration();
         assertEquals("/v1/chat/completions", r.path);
         assertEquals(JSON.readTree(expected), r.body);
+        awaitIdle(engine);
     }
 
     /** A step as the test compares it: text, tokens, end of turn. */
@@ -205,6 +207,7 @@ class UpstreamWireTest {
         assertEquals(-0.5, step.logprobs().get(0).logprob());
         assertEquals(List.of("a", "m", "z"),
                 step.logprobs().get(0).top().stream().map(c -> c.token()).toList());
+        awaitIdle(engine);
     }
 
     /** Prompt [1, 2], scored, and one generated token: vLLM's answer with echo and logprobs 1. */
