@@ -22,6 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import dev.evalgate.GatewayProcess;
+
 /**
  * Runs outlive the gateway, and replicas add up: the packaged gateway is started, stopped with SIGTERM and started
  * again, in both store modes; two gateways on one PostgreSQL serve one run.
@@ -36,7 +38,7 @@ class StoreRestartIT {
         String run = "embedded-" + UUID.randomUUID();
         Path data = dir.resolve("data");
         Snapshot before;
-        try (GatewayProcess gateway = GatewayProcess.start(data, Map.of())) {
+        try (GatewayProcess gateway = GatewayProcess.start(data, "synthetic", Map.of())) {
             uploadGold(gateway.baseUri());
             for (int i = 0; i < 4; i++) {
                 complete(gateway.baseUri(), tagged(run, "parus", String.valueOf(i), i % 2 == 0));
@@ -44,7 +46,7 @@ class StoreRestartIT {
             before = awaitSamples(gateway.baseUri(), run, 4);
             gateway.stop();
         }
-        try (GatewayProcess gateway = GatewayProcess.start(data, Map.of())) {
+        try (GatewayProcess gateway = GatewayProcess.start(data, "synthetic", Map.of())) {
             assertEquals(before, Snapshot.of(gateway.baseUri(), run));
             assertEquals(4, getJson(gateway.baseUri(), "/v1/evals/store").path("samples_read_back").asInt());
             gateway.stop();
@@ -57,8 +59,8 @@ class StoreRestartIT {
         Map<String, String> db = TestDatabase.config(TestDatabase.PORT);
         String run = "replicas-" + UUID.randomUUID();
         Snapshot union;
-        try (GatewayProcess a = GatewayProcess.start(dir.resolve("a"), db);
-                GatewayProcess b = GatewayProcess.start(dir.resolve("b"), db)) {
+        try (GatewayProcess a = GatewayProcess.start(dir.resolve("a"), "synthetic", db);
+                GatewayProcess b = GatewayProcess.start(dir.resolve("b"), "synthetic", db)) {
             uploadGold(a.baseUri());
             for (int i = 0; i < 6; i++) {
                 complete((i < 3 ? a : b).baseUri(), tagged(run, "parus", String.valueOf(i), i % 2 == 0));
@@ -73,7 +75,7 @@ class StoreRestartIT {
             a.stop();
             b.stop();
         }
-        try (GatewayProcess restarted = GatewayProcess.start(dir.resolve("a"), db)) {
+        try (GatewayProcess restarted = GatewayProcess.start(dir.resolve("a"), "synthetic", db)) {
             assertEquals(union, Snapshot.of(restarted.baseUri(), run));
             restarted.stop();
         }

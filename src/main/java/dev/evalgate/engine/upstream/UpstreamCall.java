@@ -86,6 +86,10 @@ final class UpstreamCall {
         String body = body().toString();
         engine.client().request(engine.options(target, HttpMethod.POST, chat ? "/v1/chat/completions" : "/v1/completions"))
                 .onSuccess(req -> {
+                    if (target != member) {
+                        req.reset(); // connected only after the timeout gave this member up
+                        return;
+                    }
                     current = req;
                     if (done) {
                         req.reset();
@@ -152,6 +156,9 @@ final class UpstreamCall {
     }
 
     private void answer(Upstream target, HttpClientResponse resp) {
+        if (target != member) {
+            return;
+        }
         if (resp.statusCode() != 200) {
             resp.body().onSuccess(b -> refused(target, resp.statusCode(), b.toString()))
                     .onFailure(failure -> failedBeforeAnswer(target, failure));
@@ -169,6 +176,9 @@ final class UpstreamCall {
 
     /** The upstream answered with an error status: the client's fault (4xx) goes back as it is; else another member. */
     private void refused(Upstream target, int status, String body) {
+        if (target != member) {
+            return;
+        }
         if (status >= 400 && status < 500 && status != 408 && status != 429) {
             JsonNode error = parseError(body);
             finish(new EngineRejectedException(status, error.path("type").asText("BadRequestError"),
@@ -192,6 +202,9 @@ final class UpstreamCall {
     }
 
     private void failedBeforeAnswer(Upstream target, Throwable failure) {
+        if (target != member) {
+            return; // an attempt already given up (its reset failing it): its count was freed then
+        }
         if (done) {
             release();
             return;
@@ -209,12 +222,14 @@ final class UpstreamCall {
     }
 
     private void chunks(Upstream target, Buffer piece) {
-        if (done) {
+        if (done || target != member) {
             return;
         }
         long now = System.nanoTime();
         if (lastChunkNanos == 0) {
             target.firstChunk((now - sentNanos) / 1e6);
+            // from here on the idle timeout holds, not what is left of the first-token timeout
+            armTimer(engine.settings().idleTimeout().toMillis());
         }
         lastChunkNanos = now;
         for (String data : events.feed(piece)) {
@@ -225,10 +240,16 @@ final class UpstreamCall {
                 flushLastStep();
                 continue;
             }
-            JsonNode chunk = UpstreamEngine.readJson(data);
+            JsonNode chunk;
+            try {
+                chunk = UpstreamEngine.readJson(data);
+            } catch (EngineException e) {
+                abandon(e);
+                return;
+            }
             if (chunk.has("error")) {
                 JsonNode error = chunk.get("error");
-                finish(new EngineException("the upstream " + target.url + " failed mid-stream: "
+                abandon(new EngineException("the upstream " + target.url + " failed mid-stream: "
                         + error.path("message").asText(error.toString())));
                 return;
             }
@@ -271,11 +292,7 @@ final class UpstreamCall {
         } else if (chat && !promptLengthSent) {
             lastStep = step == null ? new GenerationStep("", 0, false) : step;
         } else {
-            if (step != null) {
-                emit(step);
-            }
-            release();
-            finish(null);
+            end(step);
         }
     }
 
@@ -284,17 +301,23 @@ final class UpstreamCall {
         if (lastStep != null) {
             GenerationStep step = lastStep;
             lastStep = null;
-            if (step.tokens() > 0 || !step.text().isEmpty() || step.endOfTurn()) {
-                emit(step);
-            }
-            release();
-            finish(null);
+            end(step.tokens() > 0 || !step.text().isEmpty() || step.endOfTurn() ? step : null);
         }
     }
 
     /** A whole {@code echo} answer: the prompt's log-probabilities, then the generated tokens as one step. */
     private void wholeAnswer(Upstream target, String body) {
-        JsonNode answer = UpstreamEngine.readJson(body);
+        if (target != member) {
+            return;
+        }
+        JsonNode answer;
+        try {
+            answer = UpstreamEngine.readJson(body);
+        } catch (EngineException e) {
+            release();
+            finish(e);
+            return;
+        }
         JsonNode choice = answer.path("choices").path(0);
         int promptLength = request.promptTokens().length;
         List<TokenLogprob> all = completionLogprobs(choice.path("logprobs"), 0);
@@ -316,10 +339,8 @@ final class UpstreamCall {
             generatedText = text.substring(text.offsetByCodePoints(0, at));
         }
         String finish = choice.path("finish_reason").asText("length");
-        emit(new GenerationStep(generatedText, generated.size(), "stop".equals(finish),
+        end(new GenerationStep(generatedText, generated.size(), "stop".equals(finish),
                 request.sampling().logprobs() >= 0 ? List.copyOf(generated) : null, prompt, 0));
-        release();
-        finish(null);
     }
 
     /** The legacy arrays as engine log-probabilities; null when the choice has none. */
@@ -381,7 +402,7 @@ final class UpstreamCall {
 
     /** The connection broke: before any token, another member; after, the stream fails. */
     private void broken(Upstream target, Throwable failure) {
-        if (done) {
+        if (done || target != member) {
             return;
         }
         target.failed("stream broke: " + failure.getMessage());
@@ -394,6 +415,9 @@ final class UpstreamCall {
     }
 
     private void ended(Upstream target) {
+        if (target != member) {
+            return;
+        }
         flushLastStep();
         if (!done) {
             // the body ended without a finish_reason: a server that stopped mid-answer
@@ -413,28 +437,30 @@ final class UpstreamCall {
             }
             long now = System.nanoTime();
             if (lastChunkNanos == 0) {
-                HttpClientRequest req = current;
-                if (req != null) {
-                    req.reset();
-                }
+                // give this member up before resetting its request, so that the failure the reset causes is stale
                 Upstream target = member;
+                HttpClientRequest req = current;
                 target.failed("no answer within " + engine.settings().firstTokenTimeout());
                 release();
                 if (!emitted) {
                     retry();
+                }
+                if (req != null) {
+                    req.reset();
                 }
                 return;
             }
             long idleMs = engine.settings().idleTimeout().toMillis();
             long silentMs = (now - lastChunkNanos) / 1_000_000;
             if (silentMs >= idleMs) {
+                // fail the stream before resetting the request, so that the reset does not fail it first as a break
                 HttpClientRequest req = current;
-                if (req != null) {
-                    req.reset();
-                }
                 member.failed("silent for " + silentMs + " ms mid-stream");
                 release();
                 finish(new EngineException("the upstream " + member.url + " sent nothing for " + silentMs + " ms"));
+                if (req != null) {
+                    req.reset();
+                }
             } else {
                 armTimer(idleMs - silentMs);
             }
@@ -446,6 +472,37 @@ final class UpstreamCall {
             engine.vertx().cancelTimer(timer);
             timer = -1;
         }
+    }
+
+    /**
+     * Fails the stream mid-answer and closes its connection: the upstream stops generating, and the connection, whose
+     * answer was not read to its end, is not used again.
+     */
+    private void abandon(Throwable failure) {
+        HttpClientRequest req = current;
+        release();
+        finish(failure);
+        if (req != null) {
+            req.reset();
+        }
+    }
+
+    /**
+     * The upstream finished its answer: the stream completes with its last step (none when null). The call is over
+     * before that step goes out, so that a subscriber which cancels on it (the API does, at end of turn or budget)
+     * does not reset a request whose answer is complete: its connection, read to the end, serves the next request.
+     */
+    private void end(GenerationStep last) {
+        if (done) {
+            return;
+        }
+        done = true;
+        cancelTimer();
+        release();
+        if (last != null) {
+            emitter.emit(last);
+        }
+        emitter.complete();
     }
 
     /** Ends the stream: completes it (null) or fails it. */

@@ -1,4 +1,4 @@
-package dev.evalgate.store;
+package dev.evalgate;
 
 import static org.awaitility.Awaitility.await;
 
@@ -19,10 +19,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The packaged gateway as a process of its own, started as users start it ({@code java -jar
- * target/quarkus-app/quarkus-run.jar}) and stopped as Kubernetes stops it (SIGTERM), so that tests can restart it or
- * run two side by side. Its output goes to {@code gateway.log} in its data dir.
+ * target/quarkus-app/quarkus-run.jar}) and stopped as Kubernetes stops it (SIGTERM), or killed (SIGKILL), so that tests
+ * can restart it, kill it or run several side by side. Its output goes to {@code gateway.log} in its data dir.
  */
-final class GatewayProcess implements AutoCloseable {
+public final class GatewayProcess implements AutoCloseable {
 
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
@@ -36,8 +36,18 @@ final class GatewayProcess implements AutoCloseable {
         this.log = log;
     }
 
-    /** Starts the synthetic-engine gateway on a free port with the given data dir and settings; waits for /health. */
-    static GatewayProcess start(Path dataDir, Map<String, String> settings) throws IOException {
+    /**
+     * Starts a gateway with {@code engine} ({@code evalgate.engine}) on a free port with the given data dir and
+     * settings; waits for /health.
+     */
+    public static GatewayProcess start(Path dataDir, String engine, Map<String, String> settings) throws IOException {
+        GatewayProcess gateway = launch(dataDir, engine, settings);
+        gateway.awaitHealthy();
+        return gateway;
+    }
+
+    /** Starts a gateway as {@link #start} does, without waiting: several can then start side by side. */
+    public static GatewayProcess launch(Path dataDir, String engine, Map<String, String> settings) throws IOException {
         int port;
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
@@ -47,7 +57,7 @@ final class GatewayProcess implements AutoCloseable {
         command.add(ProcessHandle.current().info().command().orElse("java"));
         command.add("-Dquarkus.http.port=" + port);
         command.add("-Dquarkus.http.host=127.0.0.1");
-        command.add("-Devalgate.engine=synthetic");
+        command.add("-Devalgate.engine=" + engine);
         command.add("-Devalgate.data-dir=" + dataDir.toAbsolutePath());
         settings.forEach((k, v) -> command.add("-D" + k + "=" + v));
         command.add("-jar");
@@ -55,22 +65,25 @@ final class GatewayProcess implements AutoCloseable {
         Path log = dataDir.resolve("gateway.log");
         Process process = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
-        GatewayProcess gateway = new GatewayProcess(process, "http://127.0.0.1:" + port, log);
+        return new GatewayProcess(process, "http://127.0.0.1:" + port, log);
+    }
+
+    /** Waits until its /health answers 200; kills it and fails if it exits or does not get there in 90 s. */
+    public void awaitHealthy() {
         try {
-            await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200)).until(() -> {
+            await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(100)).until(() -> {
                 if (!process.isAlive()) {
                     throw new IllegalStateException("the gateway exited with " + process.exitValue() + "; see " + log);
                 }
-                return gateway.healthy();
+                return healthy();
             });
         } catch (RuntimeException e) {
-            gateway.close();
+            close();
             throw e;
         }
-        return gateway;
     }
 
-    String baseUri() {
+    public String baseUri() {
         return baseUri;
     }
 
@@ -90,7 +103,7 @@ final class GatewayProcess implements AutoCloseable {
      * SIGTERM, then waits for the JVM to exit; fails unless Quarkus shut down in order (scoring and the store finish in
      * its shutdown). The JVM's exit code after SIGTERM is 143 however cleanly it stopped.
      */
-    void stop() {
+    public void stop() {
         process.destroy();
         try {
             if (!process.waitFor(60, TimeUnit.SECONDS)) {
@@ -106,7 +119,19 @@ final class GatewayProcess implements AutoCloseable {
         }
     }
 
-    String log() {
+    /** SIGKILL, as when the machine or the OOM killer takes it: nothing of it runs after; waits for it to be gone. */
+    public void kill() {
+        process.destroyForcibly();
+        try {
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("the gateway did not die within 30 s of SIGKILL");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    public String log() {
         try {
             return Files.readString(log);
         } catch (IOException e) {
