@@ -93,7 +93,7 @@ public class GatewayWiring {
     @Produces
     @Singleton
     ServedModel servedModel(EvalgateConfig config, InferenceEngine engine) {
-        return new ServedModel(config.servedModelName().orElse(engine.modelName()), engine,
+        return new ServedModel(config.servedModelName(), engine,
                 System.currentTimeMillis() / 1000);
     }
 

@@ -65,6 +65,12 @@ final class Upstream {
         healthy = false;
     }
 
+    /** It refused a request for load (429, 503): counted and said, but it stays in the pool. */
+    void busy(String why) {
+        failures.incrementAndGet();
+        lastError = why;
+    }
+
     void checked(boolean answering, String why) {
         healthy = answering;
         if (!answering) {

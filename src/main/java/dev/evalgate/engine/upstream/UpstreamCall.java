@@ -187,7 +187,13 @@ final class UpstreamCall {
             release();
             return;
         }
-        target.failed("answered " + status + ": " + body.substring(0, Math.min(300, body.length())));
+        String why = "answered " + status + ": " + body.substring(0, Math.min(300, body.length()));
+        if (status == 429 || status == 503) {
+            // busy, not broken: another member may take it, and this one stays in the pool for the next request
+            target.busy(why);
+        } else {
+            target.failed(why);
+        }
         release();
         retry();
     }
@@ -271,6 +277,12 @@ final class UpstreamCall {
         }
         String text = chat ? choice.path("delta").path("content").asText("") : choice.path("text").asText("");
         String finish = choice.path("finish_reason").isTextual() ? choice.get("finish_reason").asText() : null;
+        if (finish != null && !finish.equals("stop") && !finish.equals("length")) {
+            // vLLM's "abort" or "error": the answer was cut for the server's reason, not finished
+            abandon(new EngineException("the upstream " + member.url + " ended the answer with finish_reason "
+                    + finish));
+            return;
+        }
         List<TokenLogprob> logprobs = chat ? chatLogprobs(choice.path("logprobs").path("content"))
                 : completionLogprobs(choice.path("logprobs"), 0);
         int tokens;

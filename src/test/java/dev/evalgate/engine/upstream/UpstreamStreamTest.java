@@ -115,7 +115,10 @@ class UpstreamStreamTest {
         return Stream.of(
                 Arguments.of("an error event", "{\"error\":{\"message\":\"CUDA out of memory\",\"type\":"
                         + "\"InternalServerError\",\"param\":null,\"code\":500}}", "CUDA out of memory"),
-                Arguments.of("an event that is not JSON", "<html>oops</html>", "not JSON"));
+                Arguments.of("an event that is not JSON", "<html>oops</html>", "not JSON"),
+                // vLLM ends an answer it had to give up on with "abort" or "error": not a finished answer
+                Arguments.of("finish_reason abort", FakeUpstreamServer.completionChunk("", "abort", 1),
+                        "finish_reason abort"));
     }
 
     @ParameterizedTest(name = "{0}")
