@@ -159,6 +159,19 @@ public interface EvalgateConfig {
         Duration maxWait();
     }
 
+    Shutdown shutdown();
+
+    /** The shutdown budget (SIGTERM): drain, then flush; set Kubernetes' terminationGracePeriodSeconds above the sum. */
+    interface Shutdown {
+        /** How long admitted requests may run on after SIGTERM; those still running are then ended with an error. */
+        @WithDefault("15s")
+        Duration drainTimeout();
+
+        /** How long scoring, then the store, each have to finish what they hold. */
+        @WithDefault("5s")
+        Duration flushTimeout();
+    }
+
     Gold gold();
 
     /** Gold labels for live scoring. */

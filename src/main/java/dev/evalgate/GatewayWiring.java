@@ -31,6 +31,7 @@ import dev.evalgate.engine.trtllm.TrtLlmEngine;
 import dev.evalgate.engine.upstream.UpstreamEngine;
 import dev.evalgate.ops.AccessControl;
 import dev.evalgate.ops.Admission;
+import dev.evalgate.ops.Readiness;
 import dev.evalgate.ops.ServingMetrics;
 import dev.evalgate.prompt.PromptFormat;
 import dev.evalgate.prompt.PromptRenderer;
@@ -47,6 +48,7 @@ import dev.evalgate.store.SampleStore;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.Startup;
+import io.quarkus.runtime.StartupEvent;
 import io.quarkus.runtime.configuration.ConfigurationException;
 import io.vertx.core.Vertx;
 
@@ -180,9 +182,11 @@ public class GatewayWiring {
 
     @Produces
     @Singleton
-    OnlineScorer onlineScorer(TaskCatalogue catalogue, GoldStore gold, SampleStore store, InferenceEngine engine) {
+    OnlineScorer onlineScorer(TaskCatalogue catalogue, GoldStore gold, SampleStore store, InferenceEngine engine,
+            EvalgateConfig config) {
         CodeRunner code = CodeRunner.lazy(PythonCodeSandbox::new);
-        return new OnlineScorer(new SampleScorer(catalogue, gold, code, engine.name()), store, 2, 100_000, 10_000);
+        return new OnlineScorer(new SampleScorer(catalogue, gold, code, engine.name()), store, 2, 100_000,
+                config.shutdown().flushTimeout().toMillis());
     }
 
     /** PostgreSQL when {@code quarkus.datasource.reactive.url} is set, else the journal in the data dir. */
@@ -199,7 +203,7 @@ public class GatewayWiring {
         LOG.infof("runs are kept in PostgreSQL at %s (instance %s)", url.get().replaceAll("//[^@/]*@", "//"),
                 instance);
         return new PostgresSampleStore(config.dataDir().resolve("spool"), gold, config.store().bufferSize(),
-                config.store().batchSize(), instance);
+                config.store().batchSize(), instance, config.shutdown().flushTimeout());
     }
 
     @Produces
@@ -225,13 +229,32 @@ public class GatewayWiring {
         return new RunAccess(access, store);
     }
 
+    @Produces
+    @Singleton
+    Readiness readiness(InferenceEngine engine, Admission admission) {
+        return new Readiness(engine, admission);
+    }
+
+    /** Warms the engine up with one real token once the gateway is up: readiness waits for it. */
+    void warmUp(@Observes StartupEvent event, Readiness readiness, PromptFormat format) {
+        readiness.warmUp(format.tokenizer().encode("Hello", true));
+    }
+
     /**
-     * Shutdown order: scoring finishes what is queued first, so every finished completion reaches the store; then the
-     * store writes (or journals) what it holds; the engine goes last, when the container disposes of it.
+     * Shutdown (SIGTERM), inside Kubernetes' grace period: the gateway stops admitting (new requests 503, readiness
+     * false) and lets admitted streams finish for up to the drain time, then ends the rest with an error event; scoring
+     * finishes what is queued (the rest is stored unscored), so every finished completion reaches the store; the store
+     * writes (or journals) what it holds; the engine goes last, when the container disposes of it.
      */
-    void shutdown(@Observes ShutdownEvent event, OnlineScorer scorer, SampleStore store) {
+    void shutdown(@Observes ShutdownEvent event, Admission admission, OnlineScorer scorer, SampleStore store,
+            Readiness readiness, EvalgateConfig config) {
+        long t0 = System.nanoTime();
+        int stopped = admission.drain(config.shutdown().drainTimeout());
+        LOG.infof("drained in %d ms%s", (System.nanoTime() - t0) / 1_000_000,
+                stopped == 0 ? "" : "; " + stopped + " requests still running were ended with an error event");
         scorer.close();
         store.close();
+        readiness.close();
     }
 
     void close(@Disposes InferenceEngine engine) {

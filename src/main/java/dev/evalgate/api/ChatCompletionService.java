@@ -18,6 +18,7 @@ import dev.evalgate.engine.SamplingParams;
 import dev.evalgate.engine.TokenLogprob;
 import dev.evalgate.generation.SequenceDecoder;
 import dev.evalgate.ops.AccessControl.Caller;
+import dev.evalgate.ops.Admission;
 import dev.evalgate.ops.ServingMetrics;
 import dev.evalgate.prompt.PromptRenderer;
 import dev.evalgate.prompt.PromptRenderer.RenderedPrompt;
@@ -145,7 +146,7 @@ public final class ChatCompletionService {
      * request (where the routes call it) or its event loop. Returns at once; the engine's threads produce the tokens and
      * the {@link SseWriter} moves the bytes to the response's event loop.
      */
-    public void stream(Prepared p, HttpServerResponse response, Runnable done) {
+    public void stream(Prepared p, HttpServerResponse response, Admission.Ticket ticket) {
         ChatCompletionChunks chunks = new ChatCompletionChunks(p.id(), p.created(), model.name());
         response.setStatusCode(200)
                 .putHeader(SYSTEM_PROMPT_HEADER, p.prompt().systemPrompt())
@@ -201,7 +202,7 @@ public final class ChatCompletionService {
                 out.end(ChatCompletionChunks.error(json(OpenAiErrors.body(OpenAiErrors.toApi(failure))))
                         + ChatCompletionChunks.DONE);
             }
-        }, done);
+        }, ticket);
     }
 
     /**
@@ -219,7 +220,7 @@ public final class ChatCompletionService {
     }
 
     /** Generates all choices, then answers with one {@code chat.completion} JSON object. */
-    public void respond(Prepared p, HttpServerResponse response, Runnable done) {
+    public void respond(Prepared p, HttpServerResponse response, Admission.Ticket ticket) {
         response.putHeader(SYSTEM_PROMPT_HEADER, p.prompt().systemPrompt());
         StringBuilder[] texts = newTexts(p.n());
         List<List<TokenLogprob>> logprobs = p.topLogprobs() < 0 ? null : newLists(p.n());
@@ -266,17 +267,17 @@ public final class ChatCompletionService {
                             .end(json(OpenAiErrors.body(e)));
                 }
             }
-        }, done);
+        }, ticket);
     }
 
-    private void run(Prepared p, HttpServerResponse response, ChoiceRunner.Sink sink, Runnable done) {
+    private void run(Prepared p, HttpServerResponse response, ChoiceRunner.Sink sink, Admission.Ticket ticket) {
         List<ChoiceRunner.Choice> choices = new ArrayList<>(p.n());
         for (int i = 0; i < p.n(); i++) {
             choices.add(new ChoiceRunner.Choice(p.prompt().tokens(), p.sampling().forSequence(i), p.chat()));
         }
         timings.requestToEngine(System.nanoTime() - p.receivedNanos());
         ChoiceRunner.run(model.engine(), p.id(), choices, p.firstTokenAt(), p.receivedNanos(), timings, response, sink,
-                done);
+                ticket);
     }
 
     static StringBuilder[] newTexts(int n) {

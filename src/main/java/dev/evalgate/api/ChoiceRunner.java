@@ -7,13 +7,16 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
+import dev.evalgate.engine.EngineUnavailableException;
 import dev.evalgate.engine.GenerationRequest;
 import dev.evalgate.engine.InferenceEngine;
 import dev.evalgate.engine.SamplingParams;
 import dev.evalgate.engine.TokenLogprob;
 import dev.evalgate.generation.SequenceDecoder;
 import dev.evalgate.generation.StopAutomaton;
+import dev.evalgate.ops.Admission;
 import dev.evalgate.ops.ServingMetrics;
+import dev.evalgate.ops.Admission;
 import dev.evalgate.ops.ServingMetrics;
 import io.vertx.core.http.HttpServerResponse;
 
@@ -55,10 +58,12 @@ final class ChoiceRunner {
      *
      * @param firstTokenAt set to when the first token of any choice arrived ({@link System#nanoTime()})
      * @param receivedNanos when the request arrived ({@link System#nanoTime()}), for the latency series
-     * @param done runs once when every choice's engine stream has ended, however (completed, failed, cancelled)
+     * @param ticket the request's places in the gateway: released once every choice's engine stream has ended,
+     *        however (completed, failed, cancelled); a drain out of time stops the request through it
      */
     static void run(InferenceEngine engine, String requestId, List<Choice> choices, AtomicLong firstTokenAt,
-            long receivedNanos, ServingMetrics metrics, HttpServerResponse response, Sink sink, Runnable done) {
+            long receivedNanos, ServingMetrics metrics, HttpServerResponse response, Sink sink,
+            Admission.Ticket ticket) {
         int n = choices.size();
         int promptTokens = 0;
         for (Choice c : choices) {
@@ -78,6 +83,13 @@ final class ChoiceRunner {
             }
         };
         response.closeHandler(v -> cancelAll.run());
+        ticket.onStop(() -> {
+            if (failed.compareAndSet(false, true)) {
+                cancelAll.run();
+                sink.failed(new EngineUnavailableException("the gateway is shutting down and could not finish this "
+                        + "request in its drain time; send it again (to another replica)"));
+            }
+        });
         for (int i = 0; i < n; i++) {
             int index = i;
             Choice choice = choices.get(i);
@@ -94,7 +106,7 @@ final class ChoiceRunner {
                     choice.chat()))
                     .onTermination().invoke(() -> {
                         if (open.decrementAndGet() == 0) {
-                            done.run();
+                            ticket.release();
                         }
                     })
                     .subscribe().with(subscription -> {

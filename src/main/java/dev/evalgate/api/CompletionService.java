@@ -17,6 +17,7 @@ import dev.evalgate.engine.TokenLogprob;
 import dev.evalgate.generation.FinishReason;
 import dev.evalgate.generation.SequenceDecoder;
 import dev.evalgate.ops.AccessControl.Caller;
+import dev.evalgate.ops.Admission;
 import dev.evalgate.ops.ServingMetrics;
 import dev.evalgate.prompt.Tokenizer;
 import dev.evalgate.scoring.runs.EvalTag;
@@ -192,7 +193,7 @@ public final class CompletionService {
     }
 
     /** Generates all choices, then answers with one {@code text_completion} JSON object. */
-    public void respond(Prepared p, HttpServerResponse response, Runnable done) {
+    public void respond(Prepared p, HttpServerResponse response, Admission.Ticket ticket) {
         int choices = p.prompts().size() * p.n();
         StringBuilder[] texts = ChatCompletionService.newTexts(choices);
         List<List<TokenLogprob>> logprobs = ChatCompletionService.newLists(choices);
@@ -260,9 +261,9 @@ public final class CompletionService {
         };
         if (!p.generate()) {
             sink.allFinished(0);
-            done.run();
+            ticket.release();
         } else {
-            run(p, response, sink, done);
+            run(p, response, sink, ticket);
         }
     }
 
@@ -275,7 +276,7 @@ public final class CompletionService {
     }
 
     /** Streams {@code text_completion} chunks as SSE, as vLLM does (no role chunk). Call as chat's stream(). */
-    public void stream(Prepared p, HttpServerResponse response, Runnable done) {
+    public void stream(Prepared p, HttpServerResponse response, Admission.Ticket ticket) {
         response.setStatusCode(200)
                 .putHeader("Content-Type", "text/event-stream; charset=utf-8")
                 .putHeader("Cache-Control", "no-cache")
@@ -372,13 +373,13 @@ public final class CompletionService {
                                 FinishReason.LENGTH.wire(), null)), null))));
             }
             sink.allFinished(0);
-            done.run();
+            ticket.release();
         } else {
-            run(p, response, sink, done);
+            run(p, response, sink, ticket);
         }
     }
 
-    private void run(Prepared p, HttpServerResponse response, ChoiceRunner.Sink sink, Runnable done) {
+    private void run(Prepared p, HttpServerResponse response, ChoiceRunner.Sink sink, Admission.Ticket ticket) {
         List<ChoiceRunner.Choice> choices = new ArrayList<>(p.prompts().size() * p.n());
         for (Prompt prompt : p.prompts()) {
             for (int k = 0; k < p.n(); k++) {
@@ -387,7 +388,7 @@ public final class CompletionService {
         }
         timings.requestToEngine(System.nanoTime() - p.receivedNanos());
         ChoiceRunner.run(model.engine(), p.id(), choices, p.firstTokenAt(), p.receivedNanos(), timings, response, sink,
-                done);
+                ticket);
     }
 
     private void notifyListener(Prepared p, List<String> outputs, SequenceDecoder[] decoders, int completionTokens) {

@@ -55,29 +55,29 @@ public class OpenAiRoutes {
 
     void register(@Observes Router router) {
         post(router, "/v1/chat/completions", ctx -> chat.prepare(ctx.body().buffer(), ctx.request().headers(),
-                caller(ctx), ctx.get(RECEIVED_AT)), admitted(p -> p.n(), p -> p.tag() == null, (p, response, done) -> {
+                caller(ctx), ctx.get(RECEIVED_AT)), admitted(p -> p.n(), p -> p.tag() == null, (p, response, ticket) -> {
                     if (p.request().streaming()) {
-                        chat.stream(p, response, done);
+                        chat.stream(p, response, ticket);
                     } else {
-                        chat.respond(p, response, done);
+                        chat.respond(p, response, ticket);
                     }
                 }));
         post(router, "/v1/completions", ctx -> completions.prepare(ctx.body().buffer(), ctx.request().headers(),
                 caller(ctx), ctx.get(RECEIVED_AT)), admitted(p -> p.generate() ? p.n() * p.prompts().size() : 0,
-                        p -> p.tag() == null, (p, response, done) -> {
+                        p -> p.tag() == null, (p, response, ticket) -> {
                             if (p.request().streaming()) {
-                                completions.stream(p, response, done);
+                                completions.stream(p, response, ticket);
                             } else {
-                                completions.respond(p, response, done);
+                                completions.respond(p, response, ticket);
                             }
                         }));
         post(router, "/tokenize", ctx -> tokenizer.tokenize(ctx.body().buffer()), this::json);
         post(router, "/detokenize", ctx -> tokenizer.detokenize(ctx.body().buffer()), this::json);
     }
 
-    /** Starts a prepared generation; {@code done} frees its places in the gateway once all its sequences ended. */
+    /** Starts a prepared generation, which releases its ticket once all its sequences ended. */
     private interface Generation<T> {
-        void start(T prepared, HttpServerResponse response, Runnable done);
+        void start(T prepared, HttpServerResponse response, Admission.Ticket ticket);
     }
 
     /**
@@ -107,7 +107,7 @@ public class OpenAiRoutes {
                             return;
                         }
                         try {
-                            generation.start(prepared, response, ticket::release);
+                            generation.start(prepared, response, ticket);
                         } catch (RuntimeException e) {
                             ticket.release();
                             fail(response, OpenAiErrors.toApi(e));

@@ -8,6 +8,7 @@ import dev.evalgate.ops.AccessControl;
 import dev.evalgate.ops.AccessControl.Caller;
 import dev.evalgate.scoring.runs.EvalTag;
 import dev.evalgate.store.SampleStore;
+import dev.evalgate.store.StoreUnavailableException;
 import io.vertx.core.net.SocketAddress;
 
 /**
@@ -40,10 +41,10 @@ public final class RunAccess {
 
     /** Lets a tagged request add to its run: the first makes the caller the owner; another owner's gets 403. */
     void write(EvalTag tag, Caller caller) {
-        if (tag == null || caller.admin()) {
-            return;
+        if (tag == null || caller.admin() || !access.keysRequired()) {
+            return; // without client keys every caller is the same one: runs are open, as before keys
         }
-        String owner = owners.computeIfAbsent(tag.run(), run -> store.owner(run).orElse(caller.owner()));
+        String owner = owners.computeIfAbsent(tag.run(), run -> storedOwner(run).orElse(caller.owner()));
         if (!open(owner) && !owner.equals(caller.owner())) {
             throw new ApiException(403, "PermissionDeniedError", "metadata", "The run `" + tag.run()
                     + "` belongs to another API key; tag this request with a run of your own.");
@@ -55,8 +56,20 @@ public final class RunAccess {
         if (caller.admin()) {
             return true;
         }
-        String owner = Optional.ofNullable(owners.get(run)).or(() -> store.owner(run)).orElse("");
+        String owner = Optional.ofNullable(owners.get(run)).or(() -> storedOwner(run)).orElse("");
         return open(owner) || owner.equals(caller.owner());
+    }
+
+    /**
+     * The owner the store knows; empty when it does not know the run, or cannot be asked now (a database away must
+     * not stop completions: the first request claims the run here, and its sample carries the claim).
+     */
+    private Optional<String> storedOwner(String run) {
+        try {
+            return store.owner(run);
+        } catch (StoreUnavailableException e) {
+            return Optional.empty();
+        }
     }
 
     private static boolean open(String owner) {

@@ -2,7 +2,10 @@ package dev.evalgate.ops;
 
 import java.time.Duration;
 import java.util.Comparator;
+import java.util.List;
 import java.util.PriorityQueue;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -10,6 +13,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
 /**
@@ -31,6 +35,27 @@ public final class Admission {
 
         /** How long the request waited for its places. */
         Duration queued();
+
+        /** What ends the request early when a drain runs out of time: it must end its streams and release. */
+        void onStop(Runnable stop);
+    }
+
+    /** A ticket for work admitted elsewhere or not counted (a warm-up, a test): releasing and stopping do nothing. */
+    public static Ticket untracked() {
+        return new Ticket() {
+            @Override
+            public void release() {
+            }
+
+            @Override
+            public Duration queued() {
+                return Duration.ZERO;
+            }
+
+            @Override
+            public void onStop(Runnable stop) {
+            }
+        };
     }
 
     /** A request waiting for places; {@link #withdraw()} drops it (its client left). */
@@ -50,6 +75,8 @@ public final class Admission {
     private final AtomicLong order = new AtomicLong();
     private int running;
     private volatile boolean draining;
+    /** The stop actions of admitted requests, until they release. */
+    private final Set<Runnable> stoppers = ConcurrentHashMap.newKeySet();
 
     /**
      * @param maxRunning sequences in flight at once; 0 for no limit
@@ -173,10 +200,15 @@ public final class Admission {
     private Ticket ticket(int sequences, long waitedNanos) {
         AtomicBoolean released = new AtomicBoolean();
         Duration queued = Duration.ofNanos(waitedNanos);
+        AtomicReference<Runnable> stopper = new AtomicReference<>();
         return new Ticket() {
             @Override
             public void release() {
                 if (released.compareAndSet(false, true)) {
+                    Runnable stop = stopper.get();
+                    if (stop != null) {
+                        stoppers.remove(stop);
+                    }
                     free(sequences);
                 }
             }
@@ -184,6 +216,15 @@ public final class Admission {
             @Override
             public Duration queued() {
                 return queued;
+            }
+
+            @Override
+            public void onStop(Runnable stop) {
+                stopper.set(stop);
+                stoppers.add(stop);
+                if (released.get()) {
+                    stoppers.remove(stop);
+                }
             }
         };
     }
@@ -196,6 +237,7 @@ public final class Admission {
                 if (sequences > 0) {
                     running -= sequences;
                     sequences = 0;
+                    notifyAll(); // a drain waits for running to reach 0
                 }
                 next = queue.peek();
                 if (next == null || !fits(next.sequences)) {
@@ -211,8 +253,31 @@ public final class Admission {
         }
     }
 
+    /**
+     * Drains the gateway for shutdown: new requests get 503 from now on and waiting ones are refused; admitted ones
+     * may finish for up to {@code timeout}; those still running then are stopped (their streams end with an error
+     * event). Returns how many had to be stopped. Blocks: call from the shutdown thread.
+     */
+    public int drain(Duration timeout) {
+        refuseNew();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (this) {
+            while (running > 0 && System.nanoTime() < deadline) {
+                try {
+                    wait(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+        }
+        List<Runnable> left = List.copyOf(stoppers);
+        left.forEach(Runnable::run);
+        return left.size();
+    }
+
     /** From now on every new request is refused with 503; those waiting are refused too. */
-    public void drain() {
+    void refuseNew() {
         draining = true;
         while (true) {
             Waiter w;

@@ -80,13 +80,15 @@ public final class PostgresSampleStore implements SampleStore {
     private volatile String lastError;
     private volatile int inFlight;
     private final DirectoryLock lock;
+    private final Duration flushTimeout;
 
     /**
      * @param spoolDir where samples spill while the database is away (replayed at start too)
      * @param instance names this gateway in {@code written_by}
      */
-    public PostgresSampleStore(Path spoolDir, GoldStore gold, int bufferSize, int batchSize, String instance)
-            throws IOException {
+    public PostgresSampleStore(Path spoolDir, GoldStore gold, int bufferSize, int batchSize, String instance,
+            Duration flushTimeout) throws IOException {
+        this.flushTimeout = flushTimeout;
         this.lock = DirectoryLock.take(spoolDir);
         this.buffer = new ArrayBlockingQueue<>(bufferSize);
         this.batchSize = batchSize;
@@ -438,9 +440,9 @@ public final class PostgresSampleStore implements SampleStore {
     public void close() {
         stopping = true;
         try {
-            // within Kubernetes' default 30 s grace, after scoring's share: what the writer has not written by then is
-            // in the spill journal, which the next start replays
-            writer.join(TimeUnit.SECONDS.toMillis(12));
+            // within the shutdown budget: what the writer has not written by then is in the spill journal, which the
+            // next start replays
+            writer.join(flushTimeout.toMillis());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
