@@ -172,6 +172,23 @@ public interface EvalgateConfig {
         Duration flushTimeout();
     }
 
+    Metrics metrics();
+
+    /** Live scores on {@code /q/metrics}, with their cardinality bounded. */
+    interface Metrics {
+        /** The most runs whose scores are shown at once: the most recently active ones. */
+        @WithDefault("10")
+        int liveRuns();
+
+        /** A run with no new sample for this long ages out of the live scores. */
+        @WithDefault("30m")
+        Duration liveRunIdle();
+
+        /** How often the live scores are read from the runs. */
+        @WithDefault("10s")
+        Duration liveRefresh();
+    }
+
     Gold gold();
 
     /** Gold labels for live scoring. */

@@ -31,6 +31,7 @@ import dev.evalgate.engine.trtllm.TrtLlmEngine;
 import dev.evalgate.engine.upstream.UpstreamEngine;
 import dev.evalgate.ops.AccessControl;
 import dev.evalgate.ops.Admission;
+import dev.evalgate.ops.LiveScores;
 import dev.evalgate.ops.Readiness;
 import dev.evalgate.ops.ServingMetrics;
 import dev.evalgate.prompt.PromptFormat;
@@ -44,6 +45,7 @@ import dev.evalgate.scoring.runs.SampleScorer;
 import dev.evalgate.scoring.sandbox.PythonCodeSandbox;
 import dev.evalgate.store.JournalSampleStore;
 import dev.evalgate.store.PostgresSampleStore;
+import dev.evalgate.store.RunReports;
 import dev.evalgate.store.SampleStore;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
@@ -221,6 +223,24 @@ public class GatewayWiring {
         }
         return new AccessControl(keys, auth.adminKey(), auth.loopbackAdmin(),
                 new HashSet<>(auth.adminHosts().orElse(List.of())));
+    }
+
+    @Produces
+    @Singleton
+    @Startup
+    LiveScores liveScores(MeterRegistry registry, RunReports reports, EvalgateConfig config) {
+        EvalgateConfig.Metrics m = config.metrics();
+        return new LiveScores(registry, reports, m.liveRuns(), m.liveRunIdle(), m.liveRefresh());
+    }
+
+    void close(@Disposes LiveScores scores) {
+        scores.close();
+    }
+
+    @Produces
+    @Singleton
+    RunReports runReports(SampleStore store, GoldStore gold, TaskCatalogue catalogue) {
+        return new RunReports(store, gold, catalogue);
     }
 
     @Produces

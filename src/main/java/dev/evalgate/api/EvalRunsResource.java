@@ -8,7 +8,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
@@ -34,6 +33,7 @@ import dev.evalgate.scoring.runs.GoldStore;
 import dev.evalgate.scoring.runs.RunReport;
 import dev.evalgate.scoring.runs.SampleRecord;
 import dev.evalgate.scoring.runs.SubmissionZip;
+import dev.evalgate.store.RunReports;
 import dev.evalgate.store.SampleStore;
 import io.vertx.core.http.HttpServerRequest;
 
@@ -46,13 +46,14 @@ import io.vertx.core.http.HttpServerRequest;
 public class EvalRunsResource {
 
     private final SampleStore store;
-    /** Each run's report, kept while its run's sample count and the gold stay as they were. */
-    private final Map<String, ScoredRun> reports = new ConcurrentHashMap<>();
+    private final RunReports reports;
     private final GoldStore gold;
     private final TaskCatalogue catalogue;
     private final RunAccess access;
 
-    public EvalRunsResource(SampleStore store, GoldStore gold, TaskCatalogue catalogue, RunAccess access) {
+    public EvalRunsResource(SampleStore store, GoldStore gold, TaskCatalogue catalogue, RunAccess access,
+            RunReports reports) {
+        this.reports = reports;
         this.store = store;
         this.gold = gold;
         this.catalogue = catalogue;
@@ -64,9 +65,9 @@ public class EvalRunsResource {
     public ListResponse<RunSummary> runs(@Context HttpServerRequest request) {
         Caller caller = caller(request);
         List<RunSummary> data = new ArrayList<>();
-        store.runs().forEach((run, received) -> {
+        reports.runs().forEach((run, received) -> {
             if (access.read(run, caller)) {
-                data.add(scored(run, received).summary());
+                data.add(summary(reports.scored(run, received)));
             }
         });
         return ListResponse.of(data);
@@ -75,12 +76,12 @@ public class EvalRunsResource {
     @GET
     @Path("/runs/{run}")
     public RunReport run(@PathParam("run") String run, @Context HttpServerRequest request) {
-        Long received = store.runs().get(run);
+        Long received = reports.runs().get(run);
         if (received == null) {
             throw notFound(run);
         }
         checkRead(run, request);
-        return scored(run, received).report();
+        return reports.scored(run, received).report();
     }
 
     private Caller caller(HttpServerRequest request) {
@@ -100,26 +101,8 @@ public class EvalRunsResource {
         return access.admin(request.getHeader("Authorization"), request.remoteAddress(), request.getHeader("Host"));
     }
 
-    /**
-     * A run's report and its line in the runs list, computed again only when the run has received more samples or
-     * the gold changed since (a live scoreboard asks often; a full MERA run has some 20,000 samples).
-     */
-    private ScoredRun scored(String run, long received) {
-        long goldVersion = gold.version();
-        ScoredRun cached = reports.get(run);
-        if (cached != null && cached.received() == received && cached.goldVersion() == goldVersion) {
-            return cached;
-        }
-        Map<String, Collection<SampleRecord>> tasks = samples(run);
-        RunReport report = RunReport.build(run, tasks, gold, catalogue);
-        RunSummary summary = new RunSummary(run, tasks.size(), tasks.values().stream().mapToInt(Collection::size).sum(),
-                report.totalScore());
-        ScoredRun scored = new ScoredRun(received, goldVersion, report, summary);
-        reports.put(run, scored);
-        return scored;
-    }
-
-    private record ScoredRun(long received, long goldVersion, RunReport report, RunSummary summary) {
+    private static RunSummary summary(RunReports.Scored scored) {
+        return new RunSummary(scored.report().run(), scored.tasks(), scored.samples(), scored.report().totalScore());
     }
 
     @GET
