@@ -48,6 +48,7 @@
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <linux/audit.h>
 #include <linux/capability.h>
@@ -728,6 +729,16 @@ static void run_sandboxed(const struct config *c, int in_user_namespace, int ali
     die("execute %s", c->program[0]);
 }
 
+/* Since Linux 5.14 RLIMIT_NPROC counts the processes of a uid within one user namespace (ucounts). */
+static int per_namespace_nproc(void) {
+    struct utsname u;
+    int major = 0, minor = 0;
+    if (uname(&u) != 0 || sscanf(u.release, "%d.%d", &major, &minor) != 2) {
+        return 0;
+    }
+    return major > 5 || (major == 5 && minor >= 14);
+}
+
 static int make_child_filter_pipe(void) {
     struct filter_builder filter = {0};
     build_child_filter(&filter);
@@ -774,6 +785,11 @@ int main(int argc, char **argv) {
         errno = 0;
         die("runs as root but lacks CAP_SYS_ADMIN, CAP_SETUID or CAP_SETGID; give it those, or run it as another"
             " user where unprivileged user namespaces are allowed");
+    }
+    if (!privileged && !per_namespace_nproc()) {
+        errno = 0;
+        die("a user namespace needs Linux 5.14 or later here (before, RLIMIT_NPROC counts every process of the"
+            " gateway's uid); give the launcher CAP_SYS_ADMIN, CAP_SETUID and CAP_SETGID instead");
     }
     int child_filter_fd = c.child_filter ? make_child_filter_pipe() : -1;
     int alive[2];

@@ -59,6 +59,15 @@ public final class PythonCodeSandbox implements CodeRunner {
      */
     public record Settings(long memoryBytes, Optional<String> cgroup, boolean allowWithoutCgroup) {
         public static final Settings DEFAULTS = new Settings(512L << 20, Optional.empty(), false);
+        // Python with numpy maps about 50 MiB before the program has allocated anything.
+        private static final long MIN_MEMORY_BYTES = 128L << 20;
+
+        public Settings {
+            if (memoryBytes < MIN_MEMORY_BYTES) {
+                throw new IllegalArgumentException("evalgate.sandbox.memory-limit must be at least 128M, got "
+                        + memoryBytes + " bytes");
+            }
+        }
     }
 
     private static final Logger LOG = Logger.getLogger(PythonCodeSandbox.class);
@@ -88,7 +97,6 @@ public final class PythonCodeSandbox implements CodeRunner {
     private static final int STDOUT_CAP = 16 << 20;
     private static final int STDERR_CAP = 64 << 10;
     private static final int EX_DATAERR = 65;
-    private static final int EX_SOFTWARE = 70;
     private static final int EX_LAUNCHER = 125;
 
     private final Path python;
@@ -314,10 +322,12 @@ public final class PythonCodeSandbox implements CodeRunner {
             }
             String line = await(protocol.result, HARNESS_KILL_MILLIS, null);
             if (line == null) {
+                // The runner exits 0 when the harness's child gave no result, and dies by a signal when the OOM
+                // killer takes it: both the program's doing, "timed out". Any other status is the sandbox failing.
                 if (process.waitFor(protocol.result.isDone() ? REAP_MILLIS : 0, TimeUnit.MILLISECONDS)
-                        && process.exitValue() == EX_SOFTWARE) {
-                    throw new IllegalStateException("the Python code sandbox failed while running a sample: "
-                            + stderrText(stderr));
+                        && process.exitValue() != 0 && process.exitValue() < 128) {
+                    throw new IllegalStateException("the Python code sandbox failed while running a sample (exit "
+                            + process.exitValue() + "): " + stderrText(stderr));
                 }
                 return TextNode.valueOf(TIMED_OUT);
             }
