@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -96,6 +97,15 @@ class PythonCodeSandboxTest {
         assertEquals(json("[null]"), probe("    return os.getcwd()\n", "0"));
         // SystemExit escapes the harness's `except Exception`; its child dies without a result.
         assertEquals(json("\"timed out\""), probe("    import sys\n    sys.exit(0)\n", "0"));
+    }
+
+    @Test
+    void numpyIsTheHarnesssNpWhenTheInterpreterHasIt() throws Exception {
+        Process host = new ProcessBuilder("/usr/bin/python3", "-I", "-c", "import numpy").start();
+        assumeTrue(host.waitFor() == 0, "no numpy for /usr/bin/python3 (python3-numpy)");
+        // Its shared objects (BLAS and LAPACK through /etc/alternatives) are in the sandbox's root.
+        assertEquals(json("[\"6\", \"[[1. 0.]\\n [0. 1.]]\"]"),
+                probe("    return np.arange(4).sum() if x == 0 else np.linalg.inv(np.eye(2))\n", "0", "1"));
     }
 
     @Test
