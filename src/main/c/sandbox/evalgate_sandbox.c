@@ -395,6 +395,8 @@ static void build_main_filter(struct filter_builder *b) {
    it may start threads, which share its address space and so its RLIMIT_AS, but no processes. */
 static void build_child_filter(struct filter_builder *b) {
     emit_arch_check(b);
+    /* as in the main filter, so that this one holds on its own */
+    unsigned short clone3 = emit_jump(b, BPF_JEQ, SYS_clone3);
     unsigned short clone = emit_jump(b, BPF_JEQ, SYS_clone);
 #if defined(__x86_64__)
     unsigned short fork_ = emit_jump(b, BPF_JEQ, SYS_fork);
@@ -405,7 +407,10 @@ static void build_child_filter(struct filter_builder *b) {
     unsigned short thread = emit_jump(b, BPF_JSET, CLONE_THREAD);
     unsigned short thread_allow = emit(b, RETURN(SECCOMP_RET_ALLOW));
     unsigned short eperm = emit(b, RETURN(SECCOMP_RET_ERRNO | EPERM));
+    unsigned short enosys = emit(b, RETURN(SECCOMP_RET_ERRNO | ENOSYS));
 
+    patch(b, clone3, enosys, 1);
+    patch(b, clone3, clone, 0);
     patch(b, clone, clone_check, 1);
 #if defined(__x86_64__)
     patch(b, clone, fork_, 0);

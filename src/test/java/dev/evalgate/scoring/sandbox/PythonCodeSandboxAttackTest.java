@@ -204,7 +204,10 @@ class PythonCodeSandboxAttackTest {
         String body = SYSCALL
                 + "    if x == 'traceme':\n        return syscall('ptrace', 0, 0, 0, 0)\n"
                 + "    if x == 'attach':\n        return syscall('ptrace', 16, 1, 0, 0)\n"
-                + "    if x == 'vm_readv':\n        return syscall('process_vm_readv', 1, buf(16), 1, buf(16), 1, 0)\n"
+                // 16 bytes of the runner's memory at an address of this process's own (a fork shares its layout)
+                + "    if x == 'vm_readv':\n        import struct\n        into = buf(16)\n"
+                + "        iov = buf(struct.pack('=QQ', ctypes.addressof(into), 16), 16)\n"
+                + "        return syscall('process_vm_readv', 1, iov, 1, iov, 1, 0)\n"
                 + "    if x == 'getfd':\n        return syscall('pidfd_getfd', raw('pidfd_open', 1, 0), 1, 0)\n"
                 + "    return syscall('prlimit64', 1, 7, buf(16), 0)\n";
         JsonNode result = probe(body, "'traceme'", "'attach'", "'vm_readv'", "'getfd'", "'prlimit'");
