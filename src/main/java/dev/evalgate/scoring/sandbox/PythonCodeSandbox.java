@@ -7,10 +7,12 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -92,6 +94,8 @@ public final class PythonCodeSandbox implements CodeRunner {
     private static final int OOM_SCORE_ADJ = 1000;
     private static final List<String> DEVICES = List.of("null", "zero", "full", "random", "urandom");
     private static final String SANDBOX_RUNNER = "/run/evalgate/run_completion.py";
+    // The launcher, runner and probe are unpacked into java.io.tmpdir, into a directory named with the JVM's pid.
+    private static final String RUNTIME_PREFIX = "evalgate-code-sandbox-";
 
     // The runner bounds its own line to about 12 MB (1M chars, JSON-escaped); anything beyond is the program misbehaving.
     private static final int STDOUT_CAP = 16 << 20;
@@ -155,7 +159,8 @@ public final class PythonCodeSandbox implements CodeRunner {
         try {
             // Readable by every uid: the launcher may run as the gateway's own unprivileged user. Nothing in it is
             // secret, and nothing in it is writable by others.
-            Path dir = Files.createTempDirectory("evalgate-code-sandbox-");
+            removeLeftovers();
+            Path dir = Files.createTempDirectory(RUNTIME_PREFIX + ProcessHandle.current().pid() + "-");
             Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
             dir.toFile().deleteOnExit();
             String arch = System.getProperty("os.arch");
@@ -168,6 +173,24 @@ public final class PythonCodeSandbox implements CodeRunner {
             rootMountPoint.toFile().deleteOnExit();
         } catch (IOException e) {
             throw new UncheckedIOException("could not unpack the code sandbox", e);
+        }
+    }
+
+    /** Unpacked runtimes of gateways that are gone: a killed JVM deletes nothing on exit. */
+    private static void removeLeftovers() {
+        Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
+        try (DirectoryStream<Path> dirs = Files.newDirectoryStream(tmp, RUNTIME_PREFIX + "*")) {
+            for (Path dir : dirs) {
+                String[] parts = dir.getFileName().toString().substring(RUNTIME_PREFIX.length()).split("-", 2);
+                if (parts.length == 2 && parts[0].matches("\\d{1,10}")
+                        && ProcessHandle.of(Long.parseLong(parts[0])).isEmpty()) {
+                    try (Stream<Path> files = Files.walk(dir)) {
+                        files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                    }
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.debugf("could not remove old code sandbox runtimes: %s", e);
         }
     }
 

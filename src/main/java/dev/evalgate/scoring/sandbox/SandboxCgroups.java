@@ -51,9 +51,14 @@ final class SandboxCgroups {
      *               each v1 hierarchy); empty: the gateway's own
      */
     static Detection detect(Optional<String> cgroup) {
+        return detect(cgroup, Path.of("/proc/self/mountinfo"), Path.of("/proc/self/cgroup"));
+    }
+
+    /** As {@link #detect(Optional)}, from this process's mount table and cgroup memberships as given. */
+    static Detection detect(Optional<String> cgroup, Path mountinfo, Path memberOf) {
         try {
-            List<MountInfo> mounts = MountInfo.read(Path.of("/proc/self/mountinfo"));
-            List<String> memberships = Files.readAllLines(Path.of("/proc/self/cgroup"));
+            List<MountInfo> mounts = MountInfo.read(mountinfo);
+            List<String> memberships = Files.readAllLines(memberOf);
             List<String> problems = new ArrayList<>();
             SandboxCgroups found = detectV2(mounts, memberships, cgroup, problems);
             if (found == null) {
@@ -77,7 +82,10 @@ final class SandboxCgroups {
             problems.add("no cgroup v2 is mounted");
             return null;
         }
-        String name = cgroup.orElse(own.get());
+        // A gateway that moved itself into its leaf (below) keeps using the cgroup it moved out of.
+        String self = own.get().endsWith("/" + GATEWAY_LEAF)
+                ? own.get().substring(0, own.get().length() - GATEWAY_LEAF.length() - 1) : own.get();
+        String name = cgroup.orElse(self.isEmpty() ? "/" : self);
         Optional<Path> dir = mount.get().dirOf(name);
         if (dir.isEmpty() || !Files.isDirectory(dir.get())) {
             problems.add("cgroup v2 " + name + " is not under " + mount.get().point());
