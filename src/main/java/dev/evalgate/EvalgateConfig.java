@@ -197,6 +197,25 @@ public interface EvalgateConfig {
         Optional<Path> dir();
     }
 
+    Sandbox sandbox();
+
+    /** The sandbox each code-task sample runs in (docs/sandbox.md). */
+    interface Sandbox {
+        /**
+         * Memory one sample's sandbox may hold: its cgroup's limit (all its processes and its /tmp, no swap), and
+         * each of its processes' address space.
+         */
+        @WithDefault("512M")
+        MemorySize memoryLimit();
+
+        /** The cgroup under which each sample's sandbox gets one of its own, as /proc/self/cgroup names it; default: the gateway's own. */
+        Optional<String> cgroup();
+
+        /** Run code samples where no per-run cgroup can be made, bounded by rlimits alone; otherwise they are not run, and the log says why. */
+        @WithDefault("false")
+        boolean allowWithoutCgroup();
+    }
+
     Store store();
 
     /**

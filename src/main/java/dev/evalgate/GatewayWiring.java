@@ -184,9 +184,12 @@ public class GatewayWiring {
 
     @Produces
     @Singleton
-    OnlineScorer onlineScorer(TaskCatalogue catalogue, GoldStore gold, SampleStore store, InferenceEngine engine,
-            EvalgateConfig config) {
-        CodeRunner code = CodeRunner.lazy(PythonCodeSandbox::new);
+    OnlineScorer onlineScorer(EvalgateConfig config, TaskCatalogue catalogue, GoldStore gold, SampleStore store,
+            InferenceEngine engine) {
+        EvalgateConfig.Sandbox sandbox = config.sandbox();
+        PythonCodeSandbox.Settings settings = new PythonCodeSandbox.Settings(sandbox.memoryLimit().asLongValue(),
+                sandbox.cgroup(), sandbox.allowWithoutCgroup());
+        CodeRunner code = CodeRunner.lazy(() -> new PythonCodeSandbox(settings));
         return new OnlineScorer(new SampleScorer(catalogue, gold, code, engine.name()), store, 2, 100_000,
                 config.shutdown().flushTimeout().toMillis());
     }

@@ -4,20 +4,18 @@ import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
+import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CancellationException;
@@ -38,7 +36,11 @@ import com.fasterxml.jackson.databind.node.TextNode;
 
 import dev.evalgate.scoring.mera.CodeRunner;
 
-/** Runs MERA code-task completions as MERA's harness does, each in its own network-less, unprivileged, rlimited python3. */
+/**
+ * Runs MERA code-task completions as MERA's harness does, each in a sandbox of its own: a root holding only the
+ * Python runtime, a private /dev, no network, a seccomp filter, an unprivileged uid, rlimits and a per-run cgroup
+ * (docs/sandbox.md).
+ */
 public final class PythonCodeSandbox implements CodeRunner {
 
     /** Far above login, system and systemd's dynamic/container uid ranges (which end at 1879048191), below 2^31. */
@@ -47,9 +49,32 @@ public final class PythonCodeSandbox implements CodeRunner {
     /** What the harness records for a generation whose process it had to kill, or that died without a result. */
     public static final String TIMED_OUT = "timed out";
 
+    /**
+     * What an operator sets ({@code evalgate.sandbox.*}).
+     *
+     * @param memoryBytes        memory one sandbox may hold: its cgroup's limit (all its processes and its /tmp, no
+     *                           swap), and each of its processes' address space (RLIMIT_AS)
+     * @param cgroup             the cgroup under which each run gets its own, as {@code /proc/self/cgroup} names it;
+     *                           empty: the gateway's own
+     * @param allowWithoutCgroup run code samples even where no per-run cgroup can be made, bounded by rlimits alone;
+     *                           otherwise they are not run, and the reason is given
+     */
+    public record Settings(long memoryBytes, Optional<String> cgroup, boolean allowWithoutCgroup) {
+        public static final Settings DEFAULTS = new Settings(512L << 20, Optional.empty(), false);
+        // Python with numpy maps about 50 MiB before the program has allocated anything.
+        private static final long MIN_MEMORY_BYTES = 128L << 20;
+
+        public Settings {
+            if (memoryBytes < MIN_MEMORY_BYTES) {
+                throw new IllegalArgumentException("evalgate.sandbox.memory-limit must be at least 128M, got "
+                        + memoryBytes + " bytes");
+            }
+        }
+    }
+
     private static final Logger LOG = Logger.getLogger(PythonCodeSandbox.class);
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String RUNNER_RESOURCE = "/evalgate/sandbox/run_completion.py";
+    private static final String RESOURCES = "/evalgate/sandbox/";
 
     // check_correctness(): p.join(timeout=timeout + 1) with timeout=3.0, counted here from the runner's "ready" so
     // interpreter start-up (which the harness's forked child does not pay) is not charged to the program.
@@ -59,71 +84,64 @@ public final class PythonCodeSandbox implements CodeRunner {
 
     private static final long CPU_SECONDS_SOFT = 5;
     private static final long CPU_SECONDS_HARD = 6;
-    private static final long ADDRESS_SPACE_BYTES = 512L << 20;
     private static final long FILE_SIZE_BYTES = 4L << 20;
+    // Processes and threads of one sandbox, the launcher's included (its cgroup's pids.max and the uid's RLIMIT_NPROC).
     private static final int MAX_PROCESSES = 16;
     private static final int MAX_OPEN_FILES = 64;
-    // The sandbox's own /tmp, holding the runner, its task and the program's working directory.
-    private static final String TMP_TMPFS = "size=16m,nr_inodes=1024,mode=1777,nosuid,nodev";
-    private static final String SANDBOX_RUNNER = "/tmp/run_completion.py";
-    private static final String SANDBOX_TASK = "/tmp/task.json";
+    private static final long TMP_BYTES = 16L << 20;
+    private static final int TMP_INODES = 1024;
+    // The kernel's OOM killer takes these before anything else of the host or container (the JVM above all).
+    private static final int OOM_SCORE_ADJ = 1000;
+    private static final List<String> DEVICES = List.of("null", "zero", "full", "random", "urandom");
+    private static final String SANDBOX_RUNNER = "/run/evalgate/run_completion.py";
+    // The launcher, runner and probe are unpacked into java.io.tmpdir, into a directory named with the JVM's pid.
+    private static final String RUNTIME_PREFIX = "evalgate-code-sandbox-";
 
     // The runner bounds its own line to about 12 MB (1M chars, JSON-escaped); anything beyond is the program misbehaving.
     private static final int STDOUT_CAP = 16 << 20;
     private static final int STDERR_CAP = 64 << 10;
     private static final int EX_DATAERR = 65;
-
-    private static final String UNSHARE = "/usr/bin/unshare";
-    private static final String SETPRIV = "/usr/bin/setpriv";
-    private static final String PRLIMIT = "/usr/bin/prlimit";
-    private static final String MOUNT = "/usr/bin/mount";
-    private static final String SH = "/bin/sh";
-
-    // Runs as root inside the new mount namespace, then execs the unprivileged rest of the command. Arguments: the
-    // host work dir, then three lists each ended by "--": mounts to make read-only, unix sockets to cover with
-    // /dev/null, directories to hide under an empty read-only tmpfs. The private /tmp goes first: the work dir
-    // may itself sit under a directory that gets hidden. -n: /run/mount/utab is read-only by then.
-    private static final String MOUNT_SETUP = String.join("\n",
-            "set -eu",
-            "unset PWD OLDPWD",
-            "dir=$1; shift",
-            "mount -n -t tmpfs -o " + TMP_TMPFS + " evalgate-sandbox \"$dir/tmp\"",
-            "cp -p \"$dir/run_completion.py\" \"$dir/task.json\" \"$dir/tmp/\"",
-            "mount -n --move \"$dir/tmp\" /tmp",
-            "while [ \"$1\" != -- ]; do mount -n -o remount,bind,ro,nosuid,nodev \"$1\"; shift; done; shift",
-            "while [ \"$1\" != -- ]; do mount -n --bind /dev/null \"$1\"; shift; done; shift",
-            "while [ \"$1\" != -- ]; do mount -n -t tmpfs -o ro,size=4k,nr_inodes=2,mode=0555 evalgate-mask \"$1\"; shift; done; shift",
-            "exec \"$@\"");
-
-    private static final Set<String> ROOT_WRITABLE_ONLY = Set.of("proc", "sysfs", "cgroup", "cgroup2", "devtmpfs",
-            "devpts", "securityfs", "debugfs", "tracefs", "pstore", "bpf", "configfs", "fusectl", "binfmt_misc",
-            "efivarfs");
-
-    // Where sockets (a local PostgreSQL's or MySQL's is world-connectable: a network namespace does not cover unix
-    // sockets, nor does a read-only mount), credentials (/run/secrets) and shared scratch space live.
-    private static final List<Path> HIDDEN_DIRS = List.of(Path.of("/run"), Path.of("/var/run"), Path.of("/var/tmp"),
-            Path.of("/dev/shm"));
+    private static final int EX_LAUNCHER = 125;
 
     private final Path python;
-    private final byte[] runnerScript;
+    private final Settings settings;
+    private final List<String> launchPrefix;
+    private final Path launcher;
+    private final Path runner;
+    private final Path probeScript;
+    private final Path rootMountPoint;
     // A semaphore whose permits have names: each running sandbox owns one uid, so RLIMIT_NPROC (counted per uid
     // across the host) lets one fork bomb exhaust only its own slot.
     private final BlockingQueue<Integer> freeUids;
+    private Prepared prepared;
+
+    /** The sandbox with the default {@link Settings}, as the offline {@code score} command uses it. */
+    public PythonCodeSandbox() {
+        this(Settings.DEFAULTS);
+    }
 
     /** {@code /usr/bin/python3}, one sandbox per available processor, uids from {@link #DEFAULT_FIRST_UID}. */
-    public PythonCodeSandbox() {
-        this(Path.of("/usr/bin/python3"), Runtime.getRuntime().availableProcessors(), DEFAULT_FIRST_UID);
+    public PythonCodeSandbox(Settings settings) {
+        this(Path.of("/usr/bin/python3"), Runtime.getRuntime().availableProcessors(), DEFAULT_FIRST_UID, settings,
+                List.of());
+    }
+
+    /** As {@link #PythonCodeSandbox(Path, int, int, Settings, List)} with the default settings. */
+    public PythonCodeSandbox(Path python, int maxConcurrent, int firstUid) {
+        this(python, maxConcurrent, firstUid, Settings.DEFAULTS, List.of());
     }
 
     /**
-     * @param python        interpreter the sandbox uid can execute (not one under {@code /root}); numpy, if it can
-     *                      import it, becomes the harness's {@code np}
+     * @param python        the system interpreter (not one under a user's home); numpy, if it imports it, becomes the
+     *                      harness's {@code np}
      * @param maxConcurrent sandboxes running at once; callers beyond that wait in {@link #run}
      * @param firstUid      first of {@code maxConcurrent} consecutive uids (and gids) reserved for the sandboxes: no
      *                      file or other process may use them
-     * @throws IllegalStateException when this process cannot build the sandbox (not root, util-linux tools missing)
+     * @param launchPrefix  a command the launcher is started under (the tests' stand-ins for a container's /dev or a
+     *                      gateway with fewer privileges); empty in production
+     * @throws IllegalStateException when this build has no launcher for this machine
      */
-    public PythonCodeSandbox(Path python, int maxConcurrent, int firstUid) {
+    PythonCodeSandbox(Path python, int maxConcurrent, int firstUid, Settings settings, List<String> launchPrefix) {
         if (maxConcurrent < 1) {
             throw new IllegalArgumentException("maxConcurrent must be at least 1, got " + maxConcurrent);
         }
@@ -131,13 +149,66 @@ public final class PythonCodeSandbox implements CodeRunner {
             throw new IllegalArgumentException("uids " + firstUid + ".." + ((long) firstUid + maxConcurrent - 1)
                     + " are not valid unprivileged uids");
         }
-        requireIsolationTools();
         this.python = python;
-        this.runnerScript = loadRunner();
+        this.settings = settings;
+        this.launchPrefix = List.copyOf(launchPrefix);
         this.freeUids = new ArrayBlockingQueue<>(maxConcurrent, true);
         for (int i = 0; i < maxConcurrent; i++) {
             freeUids.add(firstUid + i);
         }
+        try {
+            // Readable by every uid: the launcher may run as the gateway's own unprivileged user. Nothing in it is
+            // secret, and nothing in it is writable by others.
+            removeLeftovers();
+            Path dir = Files.createTempDirectory(RUNTIME_PREFIX + ProcessHandle.current().pid() + "-");
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+            dir.toFile().deleteOnExit();
+            String arch = System.getProperty("os.arch");
+            this.launcher = extract(dir, "linux-" + arch + "/evalgate-sandbox", "rwxr-xr-x",
+                    "this build has no code sandbox launcher for " + System.getProperty("os.name") + " on " + arch
+                            + " (it is built for Linux on the build machine's architecture)");
+            this.runner = extract(dir, "run_completion.py", "rw-r--r--", null);
+            this.probeScript = extract(dir, "probe_runtime.py", "rw-r--r--", null);
+            this.rootMountPoint = Files.createDirectory(dir.resolve("root"));
+            rootMountPoint.toFile().deleteOnExit();
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not unpack the code sandbox", e);
+        }
+    }
+
+    /** Unpacked runtimes of gateways that are gone: a killed JVM deletes nothing on exit. */
+    private static void removeLeftovers() {
+        Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
+        try (DirectoryStream<Path> dirs = Files.newDirectoryStream(tmp, RUNTIME_PREFIX + "*")) {
+            for (Path dir : dirs) {
+                String[] parts = dir.getFileName().toString().substring(RUNTIME_PREFIX.length()).split("-", 2);
+                if (parts.length == 2 && parts[0].matches("\\d{1,10}")
+                        && ProcessHandle.of(Long.parseLong(parts[0])).isEmpty()) {
+                    try (Stream<Path> files = Files.walk(dir)) {
+                        files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                    }
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.debugf("could not remove old code sandbox runtimes: %s", e);
+        }
+    }
+
+    private static Path extract(Path dir, String resource, String permissions, String missing) throws IOException {
+        try (InputStream in = PythonCodeSandbox.class.getResourceAsStream(RESOURCES + resource)) {
+            if (in == null) {
+                throw new IllegalStateException(missing != null ? missing : "missing classpath resource " + resource);
+            }
+            Path file = dir.resolve(Path.of(resource).getFileName());
+            Files.write(file, in.readAllBytes());
+            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString(permissions));
+            file.toFile().deleteOnExit();
+            return file;
+        }
+    }
+
+    /** What the first run learns about this host and keeps: the root's allow-list and where cgroups go, or why not. */
+    private record Prepared(SandboxRoot root, SandboxCgroups cgroups, String refusal) {
     }
 
     /**
@@ -145,11 +216,12 @@ public final class PythonCodeSandbox implements CodeRunner {
      * and longer while all sandboxes are busy.
      *
      * @throws IllegalArgumentException when {@code tests} is not a Python literal list
-     * @throws IllegalStateException    when the sandbox itself could not be set up (nothing was executed)
+     * @throws IllegalStateException    when this host cannot give the sandbox what it needs (nothing was executed)
      * @throws CancellationException    when the calling thread is interrupted (the sandbox is killed)
      */
     @Override
     public JsonNode run(String function, String completion, String entryPoint, String tests) {
+        Prepared sandbox = prepared();
         int uid;
         try {
             uid = freeUids.take();
@@ -157,30 +229,101 @@ public final class PythonCodeSandbox implements CodeRunner {
             Thread.currentThread().interrupt();
             throw new CancellationException("interrupted while waiting for a free code sandbox");
         }
-        Path dir = null;
+        SandboxCgroups.Run cgroup = null;
         try {
-            dir = prepareWorkDir(uid, function + completion, entryPoint, tests);
-            return execute(dir, uid);
+            if (sandbox.cgroups() != null) {
+                cgroup = sandbox.cgroups().create(settings.memoryBytes(), MAX_PROCESSES);
+            }
+            byte[] task = JSON.writeValueAsBytes(Map.of("program", function + completion, "entry_point", entryPoint,
+                    "tests", tests));
+            return execute(sandbox, uid, cgroup, task);
         } catch (IOException e) {
             throw new UncheckedIOException("could not set up a code sandbox", e);
         } finally {
-            if (dir != null) {
-                deleteRecursively(dir);
+            if (cgroup != null) {
+                long oomKills = cgroup.oomKills();
+                cgroup.close();
+                if (oomKills > 0) {
+                    LOG.debugf("a code sample ran out of its %d MiB: the OOM killer took %d of its processes",
+                            settings.memoryBytes() >> 20, oomKills);
+                }
             }
             freeUids.add(uid);
         }
     }
 
-    private JsonNode execute(Path dir, int uid) throws IOException {
-        ProcessBuilder builder = new ProcessBuilder(command(dir, uid))
-                .directory(dir.toFile())
-                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+    private synchronized Prepared prepared() {
+        if (prepared == null) {
+            prepared = prepare();
+        }
+        if (prepared.refusal() != null) {
+            throw new IllegalStateException(prepared.refusal());
+        }
+        return prepared;
+    }
+
+    private Prepared prepare() {
+        SandboxRoot root;
+        try {
+            root = SandboxRoot.probe(python, probeScript);
+        } catch (IOException | RuntimeException e) {
+            String refusal = "the Python code sandbox cannot use " + python + ": " + e.getMessage()
+                    + "; no model-generated code is run";
+            LOG.warn(refusal);
+            return new Prepared(null, null, refusal);
+        }
+        SandboxCgroups.Detection cgroups = SandboxCgroups.detect(settings.cgroup());
+        String limits = "memory " + (settings.memoryBytes() >> 20) + " MiB, " + MAX_PROCESSES + " processes, "
+                + CPU_SECONDS_SOFT + " s CPU, /tmp " + (TMP_BYTES >> 20) + " MiB";
+        String shape = "a root of " + root.binds().size() + " host paths (" + python + ", its library and shared"
+                + " objects), a private /dev, no network, a seccomp filter, " + privileges();
+        if (cgroups.cgroups() != null) {
+            LOG.infof("code sandbox: %s; %s per run in its own cgroup (%s)", shape, limits,
+                    cgroups.cgroups().description());
+            return new Prepared(root, cgroups.cgroups(), null);
+        }
+        if (!settings.allowWithoutCgroup()) {
+            String refusal = "code samples are not run: no per-run cgroup can bound a sandbox's memory and processes ("
+                    + cgroups.unavailable() + "). Give the gateway a cgroup it may create children in (docs/sandbox.md),"
+                    + " or set evalgate.sandbox.allow-without-cgroup=true to run them bounded by rlimits alone";
+            LOG.warn(refusal);
+            return new Prepared(null, null, refusal);
+        }
+        LOG.warnf("code sandbox WITHOUT a per-run cgroup (%s), as evalgate.sandbox.allow-without-cgroup allows: %s;"
+                + " memory is bounded per process (RLIMIT_AS %d MiB; the program may start threads but no processes),"
+                + " the kernel's memory and tasks are not accounted to the sample, and the OOM killer takes sandbox"
+                + " processes first (oom_score_adj %d)", cgroups.unavailable(), shape, settings.memoryBytes() >> 20,
+                OOM_SCORE_ADJ);
+        return new Prepared(root, null, null);
+    }
+
+    private static String privileges() {
+        if (!launcherCapabilities()) {
+            return "as the gateway's uid in a user namespace, without capabilities";
+        }
+        return "as an unprivileged uid of its own, without capabilities";
+    }
+
+    /** Whether this process has CAP_SYS_ADMIN, CAP_SETUID and CAP_SETGID, which the launcher inherits. */
+    private static boolean launcherCapabilities() {
+        try (Stream<String> status = Files.lines(Path.of("/proc/self/status"))) {
+            long caps = status.filter(l -> l.startsWith("CapEff:")).map(l -> Long.parseUnsignedLong(l.substring(7).trim(), 16))
+                    .findFirst().orElse(0L);
+            long needed = (1L << 21) | (1L << 7) | (1L << 6);
+            return (caps & needed) == needed;
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    private JsonNode execute(Prepared sandbox, int uid, SandboxCgroups.Run cgroup, byte[] task) throws IOException {
+        ProcessBuilder builder = new ProcessBuilder(command(sandbox, uid, cgroup)).directory(new File("/"));
         Map<String, String> env = builder.environment();
         env.clear();
         env.put("PATH", "/usr/bin:/bin");
         env.put("LANG", "C.UTF-8");
         env.put("HOME", "/tmp");
-        // numpy's BLAS would otherwise start one thread per core, each counted against RLIMIT_NPROC.
+        // numpy's BLAS would otherwise start one thread per core, each counted against the process limits.
         env.put("OMP_NUM_THREADS", "1");
         env.put("OPENBLAS_NUM_THREADS", "1");
         env.put("MKL_NUM_THREADS", "1");
@@ -191,12 +334,27 @@ public final class PythonCodeSandbox implements CodeRunner {
         start(protocol, "code-sandbox-stdout");
         start(stderr, "code-sandbox-stderr");
         try {
+            try (OutputStream in = process.getOutputStream()) {
+                in.write(task);
+            } catch (IOException e) {
+                // the sandbox is gone before reading its task: its stderr says why
+            }
             Boolean ready = await(protocol.ready, STARTUP_MILLIS, null);
             if (ready == null || !ready) {
                 throw startupFailure(process, stderr, ready == null);
             }
             String line = await(protocol.result, HARNESS_KILL_MILLIS, null);
-            return line == null ? TextNode.valueOf(TIMED_OUT) : parseResults(line, stderr);
+            if (line == null) {
+                // The runner exits 0 when the harness's child gave no result, and dies by a signal when the OOM
+                // killer takes it: both the program's doing, "timed out". Any other status is the sandbox failing.
+                if (process.waitFor(protocol.result.isDone() ? REAP_MILLIS : 0, TimeUnit.MILLISECONDS)
+                        && process.exitValue() != 0 && process.exitValue() < 128) {
+                    throw new IllegalStateException("the Python code sandbox failed while running a sample (exit "
+                            + process.exitValue() + "): " + stderrText(stderr));
+                }
+                return TextNode.valueOf(TIMED_OUT);
+            }
+            return parseResults(line, stderr);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new CancellationException("interrupted while running a code sandbox");
@@ -205,130 +363,34 @@ public final class PythonCodeSandbox implements CodeRunner {
         }
     }
 
-    private List<String> command(Path dir, int uid) throws IOException {
-        List<Path> hidden = hiddenDirs();
-        List<String> cmd = new ArrayList<>(List.of(UNSHARE,
-                "--net", "--pid", "--fork", "--kill-child", "--mount-proc", "--ipc", "--uts", "--propagation", "private",
-                "--", SH, "-c", MOUNT_SETUP, "evalgate-sandbox", dir.toString()));
-        cmd.addAll(writableMounts(hidden));
-        cmd.add("--");
-        cmd.addAll(boundUnixSockets(hidden));
-        cmd.add("--");
-        hidden.forEach(d -> cmd.add(d.toString()));
-        cmd.add("--");
-        cmd.addAll(List.of(SETPRIV,
-                // setuid clears the parent-death signal unshare's --kill-child set; keep it so killing unshare kills all.
-                "--pdeathsig", "keep",
-                "--reuid=" + uid, "--regid=" + uid, "--clear-groups",
-                "--no-new-privs", "--bounding-set=-all", "--inh-caps=-all",
-                "--", PRLIMIT,
-                "--cpu=" + CPU_SECONDS_SOFT + ":" + CPU_SECONDS_HARD,
-                "--as=" + ADDRESS_SPACE_BYTES,
-                "--nproc=" + MAX_PROCESSES,
-                "--fsize=" + FILE_SIZE_BYTES,
-                "--nofile=" + MAX_OPEN_FILES,
-                "--core=0",
-                // -I: no PYTHON* variables, no user site, no script or working directory on sys.path. Not -S: the
-                // system site-packages (root-owned) is where numpy, the harness's np, lives.
-                "--", python.toString(), "-I", SANDBOX_RUNNER, SANDBOX_TASK));
+    private List<String> command(Prepared sandbox, int uid, SandboxCgroups.Run cgroup) {
+        List<String> cmd = new ArrayList<>(launchPrefix);
+        cmd.add(launcher.toString());
+        cmd.addAll(List.of("--root", rootMountPoint.toString()));
+        cmd.addAll(sandbox.root().launcherArgs());
+        cmd.addAll(List.of("--ro-at", runner.toString(), SANDBOX_RUNNER));
+        DEVICES.forEach(d -> cmd.addAll(List.of("--dev", d)));
+        cmd.addAll(List.of("--tmp-size", Long.toString(TMP_BYTES), "--tmp-inodes", Integer.toString(TMP_INODES),
+                "--uid", Integer.toString(uid),
+                "--rlimit", "cpu=" + CPU_SECONDS_SOFT + ":" + CPU_SECONDS_HARD,
+                "--rlimit", "as=" + settings.memoryBytes(),
+                "--rlimit", "nproc=" + MAX_PROCESSES,
+                "--rlimit", "fsize=" + FILE_SIZE_BYTES,
+                "--rlimit", "nofile=" + MAX_OPEN_FILES,
+                "--rlimit", "core=0",
+                "--oom-score-adj", Integer.toString(OOM_SCORE_ADJ)));
+        if (cgroup != null) {
+            cmd.addAll(cgroup.launcherArgs());
+        } else {
+            cmd.add("--child-filter");
+        }
+        // -I: no PYTHON* variables, no user site, no script or working directory on sys.path. Not -S: the system
+        // site-packages is where numpy, the harness's np, lives.
+        cmd.addAll(List.of("--", python.toString(), "-I", SANDBOX_RUNNER));
+        if (cgroup == null) {
+            cmd.add("--forbid-new-processes");
+        }
         return cmd;
-    }
-
-    private static List<Path> hiddenDirs() throws IOException {
-        Set<Path> dirs = new LinkedHashSet<>();
-        for (Path d : HIDDEN_DIRS) {
-            if (Files.isDirectory(d)) {
-                dirs.add(d.toRealPath());
-            }
-        }
-        return new ArrayList<>(dirs);
-    }
-
-    /** Filesystem unix sockets bound in this network namespace that the sandbox could otherwise still reach. */
-    private static List<String> boundUnixSockets(List<Path> hidden) throws IOException {
-        Set<String> sockets = new LinkedHashSet<>();
-        List<String> lines = Files.readAllLines(Path.of("/proc/net/unix"));
-        for (String line : lines.subList(Math.min(1, lines.size()), lines.size())) {
-            // Num RefCount Protocol Flags Type St Inode Path
-            String[] fields = line.trim().split("\\s+", 8);
-            if (fields.length < 8 || !fields[7].startsWith("/")) {
-                continue; // unnamed, or abstract ("@..."): those are per network namespace already
-            }
-            Path socket = Path.of(fields[7]);
-            if (!coveredInSandbox(socket, hidden) && isSocket(socket)) {
-                sockets.add(fields[7]);
-            }
-        }
-        return new ArrayList<>(sockets);
-    }
-
-    private static boolean coveredInSandbox(Path path, List<Path> hidden) {
-        return path.startsWith("/tmp") || hidden.stream().anyMatch(path::startsWith);
-    }
-
-    private static boolean isSocket(Path path) {
-        try {
-            return Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).isOther();
-        } catch (IOException e) {
-            return false; // gone since it was bound
-        }
-    }
-
-    /**
-     * Mount points that are writable now, except kernel filesystems whose files only root may write (remounting
-     * each costs a few ms per run; /proc is replaced by the namespace's own, /dev keeps /dev/null and friends) and
-     * those the sandbox's /tmp or a hidden directory covers.
-     */
-    private static Set<String> writableMounts(List<Path> hidden) throws IOException {
-        Set<String> mounts = new LinkedHashSet<>();
-        for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
-            // id parent major:minor root mount-point options [optional fields...] - fstype source super-options
-            String[] fields = line.split(" ");
-            String mountPoint = unescapeMountInfo(fields[4]);
-            boolean writable = Arrays.asList(fields[5].split(",")).contains("rw");
-            int separator = Arrays.asList(fields).indexOf("-");
-            String type = separator > 0 && separator + 1 < fields.length ? fields[separator + 1] : "";
-            if (writable && !ROOT_WRITABLE_ONLY.contains(type) && !mountPoint.startsWith("/proc/")
-                    && !coveredInSandbox(Path.of(mountPoint), hidden)) {
-                mounts.add(mountPoint);
-            }
-        }
-        return mounts;
-    }
-
-    private static String unescapeMountInfo(String field) {
-        StringBuilder out = new StringBuilder();
-        for (int i = 0; i < field.length(); i++) {
-            char c = field.charAt(i);
-            if (c == '\\' && i + 3 < field.length() && field.substring(i + 1, i + 4).matches("[0-7]{3}")) {
-                out.append((char) Integer.parseInt(field.substring(i + 1, i + 4), 8));
-                i += 3;
-            } else {
-                out.append(c);
-            }
-        }
-        return out.toString();
-    }
-
-    private Path prepareWorkDir(int uid, String program, String entryPoint, String tests) throws IOException {
-        Path dir = Files.createTempDirectory("evalgate-sandbox-");
-        try {
-            // Stays 0700: only root, setting the sandbox up, reads it. The files are already the sandbox uid's alone,
-            // and cp -p carries that into its /tmp.
-            Files.createDirectory(dir.resolve("tmp"));
-            Path runner = Files.write(dir.resolve("run_completion.py"), runnerScript);
-            Path task = Files.write(dir.resolve("task.json"), JSON.writeValueAsBytes(
-                    Map.of("program", program, "entry_point", entryPoint, "tests", tests)));
-            for (Path file : List.of(runner, task)) {
-                Files.setAttribute(file, "unix:uid", uid);
-                Files.setAttribute(file, "unix:gid", uid);
-                Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("r--------"));
-            }
-            return dir;
-        } catch (IOException | RuntimeException e) {
-            deleteRecursively(dir);
-            throw e;
-        }
     }
 
     private static JsonNode parseResults(String line, CappedReader stderr) {
@@ -346,15 +408,14 @@ public final class PythonCodeSandbox implements CodeRunner {
                 }
             }
         } catch (JsonProcessingException e) {
-            // falls through: only the program itself can have written this, through the runner's descriptor
+            // falls through: the runner writes only what it validated, so this is the sandbox misbehaving
         }
-        // The harness records "timed out" whenever its child delivers no result; a mangled one is no result.
         LOG.warnf("code sandbox returned no readable result (%d chars), recording \"%s\"; stderr: %s",
                 line.length(), TIMED_OUT, stderr.text());
         return TextNode.valueOf(TIMED_OUT);
     }
 
-    private static RuntimeException startupFailure(Process process, CappedReader stderr, boolean slow) {
+    private RuntimeException startupFailure(Process process, CappedReader stderr, boolean slow) {
         Integer exit = null;
         try {
             if (slow) {
@@ -363,58 +424,38 @@ public final class PythonCodeSandbox implements CodeRunner {
             if (process.waitFor(REAP_MILLIS, TimeUnit.MILLISECONDS)) {
                 exit = process.exitValue();
             }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        String detail = stderrText(stderr);
+        if (exit != null && exit == EX_DATAERR) {
+            return new IllegalArgumentException(detail);
+        }
+        String what = slow ? "not ready after " + STARTUP_MILLIS + " ms" : "exit " + exit;
+        if (exit != null && exit == EX_LAUNCHER) {
+            return new IllegalStateException("the Python code sandbox could not be built (" + what + "): " + detail
+                    + " — it needs Linux namespaces, seccomp, and either CAP_SYS_ADMIN, CAP_SETUID and CAP_SETGID or"
+                    + " unprivileged user namespaces (docs/sandbox.md); no model-generated code was run");
+        }
+        return new IllegalStateException("the Python code sandbox did not start (" + what + "): " + detail
+                + " — " + python + " must run inside its root (docs/sandbox.md); no model-generated code was run");
+    }
+
+    private static String stderrText(CappedReader stderr) {
+        try {
             stderr.finished.get(REAP_MILLIS, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (ExecutionException | TimeoutException e) {
             // report what was captured so far
         }
-        String detail = stderr.text().strip();
-        if (exit != null && exit == EX_DATAERR) {
-            return new IllegalArgumentException(detail);
-        }
-        return new IllegalStateException("the Python code sandbox did not start ("
-                + (slow ? "not ready after " + STARTUP_MILLIS + " ms" : "exit " + exit) + "): " + detail
-                + " — it needs root with CAP_SYS_ADMIN to create network, PID and mount namespaces (" + UNSHARE
-                + ", " + MOUNT + "), " + SETPRIV + " and " + PRLIMIT + " from util-linux, and a python3 the sandbox"
-                + " uid may execute; no model-generated code was run");
-    }
-
-    private static void requireIsolationTools() {
-        for (String tool : List.of(UNSHARE, SETPRIV, PRLIMIT, MOUNT, SH)) {
-            if (!Files.isExecutable(Path.of(tool))) {
-                throw new IllegalStateException("the Python code sandbox needs " + tool
-                        + " (util-linux) to isolate model-generated code; refusing to run it without isolation");
-            }
-        }
-        String effectiveUid;
-        try (Stream<String> status = Files.lines(Path.of("/proc/self/status"))) {
-            effectiveUid = status.filter(l -> l.startsWith("Uid:")).map(l -> l.split("\\s+")[2]).findFirst().orElse("?");
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot tell whether this process runs as root", e);
-        }
-        if (!effectiveUid.equals("0")) {
-            throw new IllegalStateException("the Python code sandbox must be started by root (euid " + effectiveUid
-                    + "): it creates network, PID and mount namespaces and switches to an unprivileged uid;"
-                    + " refusing to run model-generated code without isolation");
-        }
-    }
-
-    private static byte[] loadRunner() {
-        try (InputStream in = PythonCodeSandbox.class.getResourceAsStream(RUNNER_RESOURCE)) {
-            if (in == null) {
-                throw new IllegalStateException("missing classpath resource " + RUNNER_RESOURCE);
-            }
-            return in.readAllBytes();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return stderr.text().strip();
     }
 
     /**
-     * Kills every process of the sandbox: its descendants by pid, and through the namespace's init (the runner) also
-     * any that escaped the tree. unshare is left to reap that init and exit by itself, so no zombie is orphaned to
-     * a container init that might never reap it; it is killed only if it does not.
+     * Kills every process of the sandbox: the runner (PID 1 of its namespace, whose death takes all the others with
+     * it) and its descendants by pid. The launcher is left to reap the runner and exit by itself, so no zombie is
+     * orphaned to a container init that might never reap it; it is killed only if it does not.
      */
     private static void killTree(Process process) {
         process.descendants().forEach(ProcessHandle::destroyForcibly);
@@ -443,14 +484,6 @@ public final class PythonCodeSandbox implements CodeRunner {
         Thread thread = new Thread(reader, name);
         thread.setDaemon(true);
         thread.start();
-    }
-
-    private static void deleteRecursively(Path dir) {
-        try (Stream<Path> paths = Files.walk(dir)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException e) {
-            LOG.warnf(e, "could not delete code sandbox directory %s", dir);
-        }
     }
 
     /** The runner's protocol: a "ready" line, then one result line; drains everything after, keeps at most a cap. */
