@@ -48,6 +48,7 @@ import dev.evalgate.store.PostgresSampleStore;
 import dev.evalgate.store.RunReports;
 import dev.evalgate.store.SampleStore;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.api.trace.Tracer;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.Startup;
 import io.quarkus.runtime.StartupEvent;
@@ -146,15 +147,15 @@ public class GatewayWiring {
     @Produces
     @Singleton
     ChatCompletionService chatCompletions(ServedModel model, PromptRenderer renderer, ObjectMapper mapper,
-            OnlineScorer scorer, ServingMetrics timings, RequestLimits limits, RunAccess runs) {
-        return new ChatCompletionService(model, renderer, mapper, scorer::submit, timings, limits, runs);
+            OnlineScorer scorer, ServingMetrics timings, RequestLimits limits, RunAccess runs, Tracer tracer) {
+        return new ChatCompletionService(model, renderer, mapper, scorer::submit, timings, limits, runs, tracer);
     }
 
     @Produces
     @Singleton
     CompletionService completions(ServedModel model, PromptFormat format, ObjectMapper mapper, OnlineScorer scorer,
-            ServingMetrics timings, RequestLimits limits, RunAccess runs) {
-        return new CompletionService(model, format.tokenizer(), mapper, scorer::submit, timings, limits, runs);
+            ServingMetrics timings, RequestLimits limits, RunAccess runs, Tracer tracer) {
+        return new CompletionService(model, format.tokenizer(), mapper, scorer::submit, timings, limits, runs, tracer);
     }
 
     @Produces
@@ -185,13 +186,13 @@ public class GatewayWiring {
     @Produces
     @Singleton
     OnlineScorer onlineScorer(EvalgateConfig config, TaskCatalogue catalogue, GoldStore gold, SampleStore store,
-            InferenceEngine engine) {
+            InferenceEngine engine, Tracer tracer) {
         EvalgateConfig.Sandbox sandbox = config.sandbox();
         PythonCodeSandbox.Settings settings = new PythonCodeSandbox.Settings(sandbox.memoryLimit().asLongValue(),
                 sandbox.cgroup(), sandbox.allowWithoutCgroup());
         CodeRunner code = CodeRunner.lazy(() -> new PythonCodeSandbox(settings));
         return new OnlineScorer(new SampleScorer(catalogue, gold, code, engine.name()), store, 2, 100_000,
-                config.shutdown().flushTimeout().toMillis());
+                config.shutdown().flushTimeout().toMillis(), tracer);
     }
 
     /** PostgreSQL when {@code quarkus.datasource.reactive.url} is set, else the journal in the data dir. */

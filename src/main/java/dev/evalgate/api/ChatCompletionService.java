@@ -24,6 +24,8 @@ import dev.evalgate.prompt.PromptRenderer;
 import dev.evalgate.prompt.PromptRenderer.RenderedPrompt;
 import dev.evalgate.prompt.SystemPromptPolicy;
 import dev.evalgate.scoring.runs.EvalTag;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.Tracer;
 import io.vertx.core.Context;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
@@ -37,6 +39,8 @@ import io.vertx.core.http.HttpServerResponse;
  */
 public final class ChatCompletionService {
 
+    private static final String OPERATION = "chat";
+
     /** Says which system prompt the model saw: {@code default}, {@code client}, {@code default+client} or {@code none}. */
     public static final String SYSTEM_PROMPT_HEADER = "X-Evalgate-System-Prompt";
 
@@ -47,9 +51,11 @@ public final class ChatCompletionService {
     private final ServingMetrics timings;
     private final RequestLimits limits;
     private final RunAccess runs;
+    private final Tracer tracer;
 
     public ChatCompletionService(ServedModel model, PromptRenderer renderer, ObjectMapper mapper,
-            CompletionListener listener, ServingMetrics timings, RequestLimits limits, RunAccess runs) {
+            CompletionListener listener, ServingMetrics timings, RequestLimits limits, RunAccess runs, Tracer tracer) {
+        this.tracer = tracer;
         this.limits = limits;
         this.runs = runs;
         this.model = model;
@@ -277,7 +283,7 @@ public final class ChatCompletionService {
         }
         timings.requestToEngine(System.nanoTime() - p.receivedNanos());
         ChoiceRunner.run(model.engine(), p.id(), choices, p.firstTokenAt(), p.receivedNanos(), timings, response, sink,
-                ticket);
+                ticket, generationSpan(p.id(), p.sampling()));
     }
 
     static StringBuilder[] newTexts(int n) {
@@ -306,6 +312,19 @@ public final class ChatCompletionService {
         }
         listener.completed(p.tag(), p.owner(), p.id(), model.name(), outputs, decoders, p.promptTokens(decoders),
                 completionTokens, p.sampling(), p.receivedNanos(), p.firstTokenAt().get());
+    }
+
+    /** The request's generation span, with OpenTelemetry's GenAI attributes; the choice runner ends it. */
+    private Span generationSpan(String id, SamplingParams sampling) {
+        return tracer.spanBuilder("%s %s".formatted(OPERATION, model.name()))
+                .setAttribute("gen_ai.operation.name", OPERATION)
+                .setAttribute("gen_ai.system", model.engine().name())
+                .setAttribute("gen_ai.request.model", model.name())
+                .setAttribute("gen_ai.request.max_tokens", sampling.maxTokens())
+                .setAttribute("gen_ai.request.temperature", sampling.temperature())
+                .setAttribute("gen_ai.request.top_p", sampling.topP())
+                .setAttribute("gen_ai.response.id", id)
+                .startSpan();
     }
 
     private String json(Object body) {

@@ -16,8 +16,10 @@ import dev.evalgate.generation.SequenceDecoder;
 import dev.evalgate.generation.StopAutomaton;
 import dev.evalgate.ops.Admission;
 import dev.evalgate.ops.ServingMetrics;
-import dev.evalgate.ops.Admission;
-import dev.evalgate.ops.ServingMetrics;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.context.Scope;
 import io.vertx.core.http.HttpServerResponse;
 
 /**
@@ -60,16 +62,19 @@ final class ChoiceRunner {
      * @param receivedNanos when the request arrived ({@link System#nanoTime()}), for the latency series
      * @param ticket the request's places in the gateway: released once every choice's engine stream has ended,
      *        however (completed, failed, cancelled); a drain out of time stops the request through it
+     * @param span the request's generation span: it gets the usage and finish reasons, and ends with the ticket
      */
     static void run(InferenceEngine engine, String requestId, List<Choice> choices, AtomicLong firstTokenAt,
             long receivedNanos, ServingMetrics metrics, HttpServerResponse response, Sink sink,
-            Admission.Ticket ticket) {
+            Admission.Ticket ticket, Span span) {
         int n = choices.size();
         int promptTokens = 0;
         for (Choice c : choices) {
             promptTokens += c.promptTokens().length;
         }
         metrics.prompt(promptTokens);
+        span.setAttribute("gen_ai.usage.input_tokens", promptTokens);
+        List<String> finishReasons = new ArrayList<>(n);
         AtomicInteger open = new AtomicInteger(n);
         List<Flow.Subscription> subscriptions = new ArrayList<>(n);
         AtomicInteger remaining = new AtomicInteger(n);
@@ -98,8 +103,17 @@ final class ChoiceRunner {
             long[] lastToken = {0};
             Runnable choiceDone = () -> {
                 int total = completionTokens.addAndGet(decoder.completionTokens());
+                synchronized (finishReasons) {
+                    finishReasons.add(decoder.finishReason().wire());
+                }
                 if (remaining.decrementAndGet() == 0 && !failed.get()) {
-                    sink.allFinished(total);
+                    span.setAttribute("gen_ai.usage.output_tokens", total);
+                    span.setAttribute(AttributeKey.stringArrayKey("gen_ai.response.finish_reasons"),
+                            List.copyOf(finishReasons));
+                    // scoring, which the sink starts, is part of this request's trace
+                    try (Scope ignored = span.makeCurrent()) {
+                        sink.allFinished(total);
+                    }
                 }
             };
             engine.generate(new GenerationRequest(requestId + "-" + i, choice.promptTokens(), choice.sampling(),
@@ -107,6 +121,7 @@ final class ChoiceRunner {
                     .onTermination().invoke(() -> {
                         if (open.decrementAndGet() == 0) {
                             ticket.release();
+                            span.end();
                         }
                     })
                     .subscribe().with(subscription -> {
@@ -131,16 +146,18 @@ final class ChoiceRunner {
                         }
                         String text = decoder.accept(step);
                         if (decoder.finished()) {
-                            self[0].cancel();
                             sink.finished(index, text, decoder.takeLogprobs(), decoder, arrived);
                             metrics.finished(decoder.finishReason().wire(), decoder.completionTokens(),
                                     arrived - receivedNanos);
                             choiceDone.run();
+                            // after the choice is accounted for: the cancel may end the request (ticket, span)
+                            self[0].cancel();
                         } else if (!text.isEmpty()) {
                             sink.delta(index, text, decoder.takeLogprobs(), decoder, arrived);
                         }
                     }, failure -> {
                         if (failed.compareAndSet(false, true)) {
+                            span.recordException(failure).setStatus(StatusCode.ERROR);
                             cancelAll.run();
                             sink.failed(failure);
                         }

@@ -14,6 +14,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.evalgate.ops.AccessControl.Caller;
 import dev.evalgate.ops.Admission;
 import dev.evalgate.ops.ServingMetrics;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Scope;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerResponse;
@@ -40,9 +44,12 @@ public class OpenAiRoutes {
     private final RunAccess runs;
     private final Admission admission;
     private final ServingMetrics metrics;
+    private final Tracer tracer;
 
     public OpenAiRoutes(ChatCompletionService chat, CompletionService completions, TokenizerService tokenizer,
-            ObjectMapper mapper, RequestLimits limits, RunAccess runs, Admission admission, ServingMetrics metrics) {
+            ObjectMapper mapper, RequestLimits limits, RunAccess runs, Admission admission, ServingMetrics metrics,
+            Tracer tracer) {
+        this.tracer = tracer;
         this.admission = admission;
         this.metrics = metrics;
         this.limits = limits;
@@ -91,6 +98,8 @@ public class OpenAiRoutes {
             Generation<T> generation) {
         return (prepared, response) -> {
             Context context = Vertx.currentContext();
+            io.opentelemetry.context.Context trace = io.opentelemetry.context.Context.current();
+            Span queue = tracer.spanBuilder("evalgate.queue").setParent(trace).startSpan();
             // set before asking: a request admitted at once replaces it with one that cancels its engine streams
             AtomicReference<Admission.Waiting> waiting = new AtomicReference<>();
             response.closeHandler(v -> {
@@ -101,18 +110,20 @@ public class OpenAiRoutes {
             });
             waiting.set(admission.admit(sequences.applyAsInt(prepared),
                     interactive.test(prepared) ? 0 : 1, ticket -> {
+                        queue.end();
                         metrics.queued(ticket.queued());
                         if (response.closed()) {
                             ticket.release();
                             return;
                         }
-                        try {
+                        try (Scope ignored = trace.makeCurrent()) {
                             generation.start(prepared, response, ticket);
                         } catch (RuntimeException e) {
                             ticket.release();
                             fail(response, OpenAiErrors.toApi(e));
                         }
                     }, refusal -> {
+                        queue.setStatus(StatusCode.ERROR, refusal.message()).end();
                         metrics.refused(refusal.status());
                         fail(response, refused(refusal));
                     }, task -> context.runOnContext(v -> task.run())));
@@ -157,10 +168,24 @@ public class OpenAiRoutes {
                     "Unsupported Media Type: Only 'application/json' is allowed"));
             return;
         }
+        // the HTTP server span, current here on the event loop: the request's own spans hang under it
+        io.opentelemetry.context.Context trace = io.opentelemetry.context.Context.current();
         // the answer starts on the worker thread too (generation is handed to the engine from there): going back to
         // the event loop first would make every request wait behind the streams that loop is writing
         ctx.vertx().<Void>executeBlocking(() -> {
-            respond.accept(onWorker.apply(ctx), ctx.response());
+            Span prompt = tracer.spanBuilder("evalgate.prompt").setParent(trace).startSpan();
+            T prepared;
+            try (Scope ignored = prompt.makeCurrent()) {
+                prepared = onWorker.apply(ctx);
+            } catch (RuntimeException e) {
+                prompt.recordException(e).setStatus(StatusCode.ERROR);
+                throw e;
+            } finally {
+                prompt.end();
+            }
+            try (Scope ignored = trace.makeCurrent()) {
+                respond.accept(prepared, ctx.response());
+            }
             return null;
         }, false).onFailure(failure -> fail(ctx.response(), OpenAiErrors.toApi(failure)));
     }

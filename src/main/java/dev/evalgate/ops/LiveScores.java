@@ -38,7 +38,9 @@ public final class LiveScores implements AutoCloseable {
     private final ScheduledExecutorService refresher;
     /** Per shown run: when its sample count last changed, the count, and its meters with their current values. */
     private final Map<String, Shown> shown = new ConcurrentHashMap<>();
+    /** Per run: its sample count when last read and when that count last changed (nanoTime). */
     private final Map<String, long[]> activity = new HashMap<>();
+    private boolean watching;
 
     private static final class Shown {
         final Map<Meter.Id, double[]> values = new HashMap<>();
@@ -71,13 +73,16 @@ public final class LiveScores implements AutoCloseable {
     /** Reads the runs and updates the gauges (the scheduled refresh calls it; a test may too). */
     public synchronized void refresh() {
         long now = System.nanoTime();
+        // runs already there at the first read are history: a run is active once it receives samples while watched
+        long firstSeen = watching ? now : now - idle.toNanos();
         reports.runs().forEach((run, received) -> {
-            long[] seen = activity.computeIfAbsent(run, r -> new long[] {-1, now});
+            long[] seen = activity.computeIfAbsent(run, r -> new long[] {received, firstSeen});
             if (seen[0] != received) {
                 seen[0] = received;
                 seen[1] = now;
             }
         });
+        watching = true;
         List<String> active = activity.entrySet().stream()
                 .filter(e -> now - e.getValue()[1] < idle.toNanos())
                 .sorted(Comparator.comparingLong((Map.Entry<String, long[]> e) -> e.getValue()[1]).reversed())

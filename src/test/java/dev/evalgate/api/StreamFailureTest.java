@@ -23,17 +23,19 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.evalgate.engine.EngineException;
 import dev.evalgate.engine.FakeEngine;
+import dev.evalgate.engine.GenerationStep;
 import dev.evalgate.ops.AccessControl;
 import dev.evalgate.ops.Admission;
-import dev.evalgate.scoring.mera.TaskCatalogue;
-import dev.evalgate.scoring.runs.GoldStore;
-import dev.evalgate.store.JournalSampleStore;
-import dev.evalgate.engine.GenerationStep;
 import dev.evalgate.ops.ServingMetrics;
 import dev.evalgate.prompt.PromptFormat;
 import dev.evalgate.prompt.PromptRenderer;
 import dev.evalgate.prompt.SystemPromptPolicy;
+import dev.evalgate.scoring.mera.TaskCatalogue;
+import dev.evalgate.scoring.runs.GoldStore;
+import dev.evalgate.store.JournalSampleStore;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.trace.Tracer;
 import io.smallrye.mutiny.Multi;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
@@ -46,6 +48,7 @@ import io.vertx.ext.web.Router;
 class StreamFailureTest {
 
     static final ObjectMapper MAPPER = new ObjectMapper();
+    static final Tracer NOOP = OpenTelemetry.noop().getTracer("test");
 
     @TempDir
     Path dir;
@@ -68,11 +71,11 @@ class StreamFailureTest {
         RunAccess runs = new RunAccess(new AccessControl(Set.of(), Optional.empty(), false, Set.of()),
                 new JournalSampleStore(dir.resolve("runs"), new GoldStore(TaskCatalogue.mera())));
         ChatCompletionService chat = new ChatCompletionService(model, renderer, MAPPER, completion -> {
-        }, timings, limits, runs);
+        }, timings, limits, runs, NOOP);
         CompletionService completions = new CompletionService(model, format.tokenizer(), MAPPER, completion -> {
-        }, timings, limits, runs);
+        }, timings, limits, runs, NOOP);
         OpenAiRoutes routes = new OpenAiRoutes(chat, completions, new TokenizerService(model, renderer, MAPPER,
-                limits), MAPPER, limits, runs, admission, timings);
+                limits), MAPPER, limits, runs, admission, timings, NOOP);
         vertx = Vertx.vertx();
         Router router = Router.router(vertx);
         routes.register(router);

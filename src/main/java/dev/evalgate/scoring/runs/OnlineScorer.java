@@ -11,6 +11,12 @@ import java.util.function.Consumer;
 
 import org.jboss.logging.Logger;
 
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.Scope;
+
 /**
  * Scores tagged completions after their last byte went out, on its own {@code evalgate-scoring-N} threads: a slow or
  * failing scorer (code tasks run programs) never slows or fails a response. Scored samples go to the sink (the
@@ -26,10 +32,15 @@ public final class OnlineScorer implements AutoCloseable {
     private final ThreadPoolExecutor executor;
     private final long closeMillis;
     private final AtomicLong unscored = new AtomicLong();
+    private final Tracer tracer;
 
-    /** @param closeMillis how long {@link #close()} lets queued samples be scored before storing the rest unscored */
+    /**
+     * @param closeMillis how long {@link #close()} lets queued samples be scored before storing the rest unscored
+     * @param tracer for the scoring span, in the trace of the request it scores
+     */
     public OnlineScorer(SampleScorer scorer, Consumer<SampleRecord> sink, int threads, int queueCapacity,
-            long closeMillis) {
+            long closeMillis, Tracer tracer) {
+        this.tracer = tracer;
         this.scorer = scorer;
         this.sink = sink;
         this.closeMillis = closeMillis;
@@ -48,6 +59,8 @@ public final class OnlineScorer implements AutoCloseable {
         final String id = UUID.randomUUID().toString();
         final Completion completion;
         final long at = System.currentTimeMillis();
+        /** The trace of the request that produced the completion. */
+        final Context trace = Context.current();
 
         Scoring(Completion completion) {
             this.completion = completion;
@@ -55,12 +68,18 @@ public final class OnlineScorer implements AutoCloseable {
 
         @Override
         public void run() {
-            try {
+            EvalTag tag = completion.tag();
+            Span span = tracer.spanBuilder("evalgate.scoring").setParent(trace)
+                    .setAttribute("evalgate.run", tag.run()).setAttribute("evalgate.task", tag.task())
+                    .setAttribute("evalgate.doc_id", tag.docId()).startSpan();
+            try (Scope ignored = span.makeCurrent()) {
                 sink.accept(scorer.score(id, completion, at));
             } catch (RuntimeException e) {
-                EvalTag tag = completion.tag();
+                span.recordException(e).setStatus(StatusCode.ERROR);
                 LOG.errorf(e, "could not score %s/%s/%s", tag.run(), tag.task(), tag.docId());
                 sink.accept(scorer.unscored(id, completion, at));
+            } finally {
+                span.end();
             }
         }
     }

@@ -16,6 +16,7 @@ import com.fasterxml.jackson.databind.node.TextNode;
 
 import dev.evalgate.scoring.mera.CodeRunner;
 import dev.evalgate.scoring.mera.TaskCatalogue;
+import io.opentelemetry.api.OpenTelemetry;
 
 /** Nothing handed to scoring is lost: a full queue or a stopping gateway stores the sample unscored, and counts it. */
 class OnlineScorerTest {
@@ -52,7 +53,7 @@ class OnlineScorerTest {
         HeldCodeRunner code = new HeldCodeRunner();
         List<SampleRecord> stored = new CopyOnWriteArrayList<>();
         OnlineScorer scorer = new OnlineScorer(new SampleScorer(TaskCatalogue.mera(), gold, code, "test"), stored::add,
-                1, 1, 5_000);
+                1, 1, 5_000, OpenTelemetry.noop().getTracer("test"));
         scorer.submit(completion("0"));
         code.started.await(10, TimeUnit.SECONDS);
         scorer.submit(completion("0")); // queued
@@ -73,7 +74,7 @@ class OnlineScorerTest {
         HeldCodeRunner code = new HeldCodeRunner();
         List<SampleRecord> stored = new CopyOnWriteArrayList<>();
         OnlineScorer scorer = new OnlineScorer(new SampleScorer(TaskCatalogue.mera(), gold, code, "test"), stored::add,
-                1, 10, 200);
+                1, 10, 200, OpenTelemetry.noop().getTracer("test"));
         for (int i = 0; i < 4; i++) {
             scorer.submit(completion("0"));
         }
