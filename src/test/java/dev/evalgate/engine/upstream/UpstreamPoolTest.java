@@ -96,7 +96,7 @@ class UpstreamPoolTest {
         b.always(held);
         engine = TestPool.of(a, b).start(vertx);
         AssertSubscriber<GenerationStep> slow = run(engine, prompt(2));
-        slow.awaitItems(1, Duration.ofSeconds(5));
+        slow.awaitItems(1, Duration.ofSeconds(30));
         FakeUpstreamServer busy = a.generations().size() == 1 ? a : b;
         FakeUpstreamServer free = busy == a ? b : a;
         assertEquals(1, member(engine, busy).inFlight());
