@@ -157,6 +157,10 @@ public interface EvalgateConfig {
         /** Longest a request waits for room before a 429 (lm-evaluation-harness waits 300 s per request). */
         @WithDefault("300s")
         Duration maxWait();
+
+        /** Whether requests without a benchmark tag (people) wait ahead of tagged benchmark traffic. */
+        @WithDefault("true")
+        boolean interactiveFirst();
     }
 
     Shutdown shutdown();

@@ -67,14 +67,14 @@ public class GatewayWiring {
     @Produces
     @Singleton
     @Startup
-    InferenceEngine engine(EvalgateConfig config, Vertx vertx) {
+    InferenceEngine engine(EvalgateConfig config, Vertx vertx, MeterRegistry registry) {
         return switch (config.engine()) {
             case LLAMACPP -> LlamaCppEngine.start(new LlamaCppEngine.Settings(config.llamacpp().model(),
                     config.llamacpp().parallel(), config.llamacpp().contextLength(), config.llamacpp().threads()),
                     config.dataDir());
             case SYNTHETIC -> SyntheticEngine.overLlama31Vocabulary(config.dataDir(),
                     config.synthetic().tokensPerSecond(), config.synthetic().contextLength());
-            case UPSTREAM -> upstream(config, vertx);
+            case UPSTREAM -> upstream(config, vertx, registry);
             case TRTLLM -> TrtLlmEngine.start(new TrtLlmEngine.Settings(config.trtllm().engineDir(), config.tokenizer(),
                     config.trtllm().library(), config.trtllm().maxBatchSize(), config.trtllm().maxNumTokens(),
                     config.trtllm().kvCacheFreeGpuMemoryFraction(), config.trtllm().kvCacheBlockReuse(),
@@ -82,7 +82,7 @@ public class GatewayWiring {
         };
     }
 
-    private static UpstreamEngine upstream(EvalgateConfig config, Vertx vertx) {
+    private static UpstreamEngine upstream(EvalgateConfig config, Vertx vertx, MeterRegistry registry) {
         EvalgateConfig.Upstream u = config.upstream();
         if (u.mode() == UpstreamEngine.Mode.PROMPT && config.tokenizer().isEmpty()) {
             throw new ConfigurationException("evalgate.engine=upstream sends prompts as token ids, so it needs the "
@@ -92,7 +92,7 @@ public class GatewayWiring {
         }
         return UpstreamEngine.start(new UpstreamEngine.Settings(u.urls().orElse(List.of()), u.apiKey(), u.model(),
                 u.mode(), u.connectTimeout(), u.firstTokenTimeout(), u.idleTimeout(), u.healthCheckInterval(),
-                u.contextLength(), u.maxConnections()), vertx);
+                u.contextLength(), u.maxConnections()), vertx, registry);
     }
 
     @Produces
@@ -126,7 +126,7 @@ public class GatewayWiring {
         int maxRunning = a.maxRunning().orElse(engine.maxConcurrentSequences());
         LOG.infof("admission: %s sequences at once, %d requests waiting at most, for %s at most",
                 maxRunning <= 0 ? "any number of" : String.valueOf(maxRunning), a.maxWaiting(), a.maxWait());
-        return new Admission(maxRunning, a.maxWaiting(), a.maxWait());
+        return new Admission(maxRunning, a.maxWaiting(), a.maxWait(), a.interactiveFirst());
     }
 
     @Produces

@@ -109,7 +109,7 @@ public class OpenAiRoutes {
                 }
             });
             waiting.set(admission.admit(sequences.applyAsInt(prepared),
-                    interactive.test(prepared) ? 0 : 1, ticket -> {
+                    interactive.test(prepared), ticket -> {
                         queue.end();
                         metrics.queued(ticket.queued());
                         if (response.closed()) {

@@ -68,6 +68,7 @@ public final class Admission {
 
     private final int maxRunning;
     private final int maxWaiting;
+    private final boolean interactiveFirst;
     private final Duration maxWait;
     private final ScheduledExecutorService timers;
     private final PriorityQueue<Waiter> queue = new PriorityQueue<>(
@@ -82,8 +83,10 @@ public final class Admission {
      * @param maxRunning sequences in flight at once; 0 for no limit
      * @param maxWaiting requests that may wait for room
      * @param maxWait longest a request waits before it is refused
+     * @param interactiveFirst whether interactive requests (no benchmark tag) wait ahead of benchmark ones
      */
-    public Admission(int maxRunning, int maxWaiting, Duration maxWait) {
+    public Admission(int maxRunning, int maxWaiting, Duration maxWait, boolean interactiveFirst) {
+        this.interactiveFirst = interactiveFirst;
         this.maxRunning = maxRunning <= 0 ? Integer.MAX_VALUE : maxRunning;
         this.maxWaiting = maxWaiting;
         this.maxWait = maxWait;
@@ -145,10 +148,12 @@ public final class Admission {
      * the caller's thread before this returns; else the request waits, and {@code admitted} or {@code refused} runs
      * later through {@code later} (the request's own context).
      *
-     * @param priority 0 for interactive requests, 1 for benchmark traffic: lower goes first
+     * @param interactive a request from a person (no benchmark tag): it goes ahead of benchmark traffic in the queue,
+     *        unless that is switched off
      */
-    public Waiting admit(int sequences, int priority, Consumer<Ticket> admitted, Consumer<Refusal> refused,
+    public Waiting admit(int sequences, boolean interactive, Consumer<Ticket> admitted, Consumer<Refusal> refused,
             Executor later) {
+        int priority = interactive && interactiveFirst ? 0 : 1;
         if (draining) {
             refused.accept(drainingRefusal());
             return NOT_WAITING;

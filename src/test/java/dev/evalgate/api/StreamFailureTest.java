@@ -65,7 +65,7 @@ class StreamFailureTest {
         PromptFormat format = PromptFormat.load(Optional.empty(), Optional.empty(), dir, engine);
         PromptRenderer renderer = new PromptRenderer(format, new SystemPromptPolicy(SystemPromptPolicy.Mode.OFF, ""));
         ServedModel model = new ServedModel("m", engine, 0);
-        Admission admission = new Admission(0, 16, Duration.ofSeconds(10));
+        Admission admission = new Admission(0, 16, Duration.ofSeconds(10), true);
         ServingMetrics timings = new ServingMetrics(new SimpleMeterRegistry(), "m", admission);
         RequestLimits limits = RequestLimits.defaults();
         RunAccess runs = new RunAccess(new AccessControl(Set.of(), Optional.empty(), false, Set.of()),

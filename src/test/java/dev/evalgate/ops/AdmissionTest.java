@@ -6,8 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 import org.awaitility.Awaitility;
@@ -24,7 +26,7 @@ class AdmissionTest {
         final List<Admission.Ticket> tickets = new CopyOnWriteArrayList<>();
 
         Admission.Waiting ask(Admission admission, String name, int sequences, int priority) {
-            return admission.admit(sequences, priority, ticket -> {
+            return admission.admit(sequences, priority == 0, ticket -> {
                 events.add(name + " admitted");
                 tickets.add(ticket);
             }, refusal -> events.add(name + " refused " + refusal.status()), DIRECT);
@@ -33,7 +35,7 @@ class AdmissionTest {
 
     @Test
     void requestsBeyondTheRoomWaitAndGoInPriorityThenArrivalOrder() {
-        Admission admission = new Admission(2, 10, Duration.ofSeconds(30));
+        Admission admission = new Admission(2, 10, Duration.ofSeconds(30), true);
         Outcomes o = new Outcomes();
         o.ask(admission, "a", 1, 1);
         o.ask(admission, "b", 1, 1);
@@ -53,8 +55,19 @@ class AdmissionTest {
     }
 
     @Test
+    void withInteractiveFirstOffTheQueueIsArrivalOrder() {
+        Admission admission = new Admission(1, 10, Duration.ofSeconds(30), false);
+        Outcomes o = new Outcomes();
+        o.ask(admission, "a", 1, 1);
+        o.ask(admission, "bench", 1, 1);
+        o.ask(admission, "person", 1, 0);
+        o.tickets.get(0).release();
+        assertEquals(List.of("a admitted", "bench admitted"), o.events);
+    }
+
+    @Test
     void aFullQueueRefusesAtOnceAndAWaitPastTheMaximumIsRefused() {
-        Admission admission = new Admission(1, 1, Duration.ofMillis(200));
+        Admission admission = new Admission(1, 1, Duration.ofMillis(200), true);
         Outcomes o = new Outcomes();
         o.ask(admission, "a", 1, 1);
         o.ask(admission, "b", 1, 1);
@@ -69,7 +82,7 @@ class AdmissionTest {
 
     @Test
     void aRequestWhoseClientLeftNeverRuns() {
-        Admission admission = new Admission(1, 10, Duration.ofSeconds(30));
+        Admission admission = new Admission(1, 10, Duration.ofSeconds(30), true);
         Outcomes o = new Outcomes();
         o.ask(admission, "a", 1, 1);
         Admission.Waiting gone = o.ask(admission, "gone", 1, 1);
@@ -81,7 +94,7 @@ class AdmissionTest {
 
     @Test
     void aRequestOfMoreSequencesThanTheLimitRunsAlone() {
-        Admission admission = new Admission(4, 10, Duration.ofSeconds(30));
+        Admission admission = new Admission(4, 10, Duration.ofSeconds(30), true);
         Outcomes o = new Outcomes();
         o.ask(admission, "small", 1, 1);
         o.ask(admission, "n=8", 8, 1);
@@ -93,7 +106,7 @@ class AdmissionTest {
 
     @Test
     void aDrainRefusesNewAndWaitingRequestsLetsAdmittedOnesFinishThenStopsTheRest() throws Exception {
-        Admission admission = new Admission(2, 10, Duration.ofSeconds(30));
+        Admission admission = new Admission(2, 10, Duration.ofSeconds(30), true);
         Outcomes o = new Outcomes();
         o.ask(admission, "quick", 1, 1);
         o.ask(admission, "slow", 1, 1);
@@ -103,10 +116,11 @@ class AdmissionTest {
             stopped.set("slow");
             o.tickets.get(1).release();
         });
-        Thread quick = new Thread(() -> o.tickets.get(0).release());
         long start = System.nanoTime();
-        quick.start();
-        int stoppedCount = admission.drain(Duration.ofMillis(300));
+        CompletableFuture<Integer> draining = CompletableFuture.supplyAsync(() -> admission.drain(Duration.ofMillis(300)));
+        Awaitility.await().until(admission::draining);
+        o.tickets.get(0).release(); // the quick one finishes inside the drain time
+        int stoppedCount = draining.get(10, TimeUnit.SECONDS);
         long ms = (System.nanoTime() - start) / 1_000_000;
         assertEquals(1, stoppedCount);
         assertEquals("slow", stopped.get(), "the one still running when time ran out was stopped");

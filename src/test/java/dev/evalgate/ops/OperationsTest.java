@@ -9,6 +9,8 @@ import java.net.URL;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -148,6 +150,25 @@ class OperationsTest {
                 metric("evalgate_run_metric", runLabel, "task=\"parus\"", "metric=\"acc\""));
         assertEquals(4.0, metric("evalgate_run_samples_scored", runLabel, "task=\"parus\""),
                 given().get("/q/metrics").asString().lines().filter(l -> l.contains(run)).toList().toString());
+    }
+
+    @Test
+    void theGrafanaDashboardChartsSeriesTheGatewayServes() throws Exception {
+        given().contentType("application/json").body(request(3, false).toString()).post("/v1/chat/completions")
+                .then().statusCode(200);
+        String dashboard = Files.readString(Path.of("docs/grafana-dashboard.json"));
+        String metrics = given().get("/q/metrics").asString();
+        Matcher names = Pattern.compile("evalgate_[a-z_]+").matcher(dashboard);
+        int checked = 0;
+        while (names.find()) {
+            String name = names.group().replaceFirst("_(bucket|count|sum)$", "");
+            // the upstream pool's series exist with the upstream engine, the runs' once a run is active (tested above)
+            if (!name.startsWith("evalgate_upstream_") && !name.startsWith("evalgate_run_")) {
+                assertTrue(metrics.contains(name), "the dashboard charts " + name + ", which /q/metrics does not have");
+                checked++;
+            }
+        }
+        assertTrue(checked >= 10, "checked " + checked);
     }
 
     @Test

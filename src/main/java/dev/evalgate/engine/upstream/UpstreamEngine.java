@@ -24,6 +24,10 @@ import dev.evalgate.engine.GenerationRequest;
 import dev.evalgate.engine.GenerationStep;
 import dev.evalgate.engine.InferenceEngine;
 import dev.evalgate.engine.ModelMetadata;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 import io.smallrye.mutiny.Multi;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -98,11 +102,36 @@ public final class UpstreamEngine implements InferenceEngine {
      * so that a pool that is up serves at once. Members that do not answer are tried again every health interval.
      */
     public static UpstreamEngine start(Settings settings, Vertx vertx) {
+        return start(settings, vertx, null);
+    }
+
+    /**
+     * As {@link #start(Settings, Vertx)}, and shows every member on {@code registry}: {@code evalgate_upstream_healthy},
+     * {@code evalgate_upstream_in_flight}, {@code evalgate_upstream_requests_total},
+     * {@code evalgate_upstream_failures_total} and {@code evalgate_upstream_first_chunk_seconds} (weighted mean), by url.
+     */
+    public static UpstreamEngine start(Settings settings, Vertx vertx, MeterRegistry registry) {
         if (settings.urls().isEmpty()) {
             throw new EngineException("evalgate.engine=upstream needs at least one server: set "
                     + "EVALGATE_ENGINE_UPSTREAM_URLS to their base URLs, comma-separated (e.g. http://vllm:8000)");
         }
         UpstreamEngine engine = new UpstreamEngine(settings, vertx);
+        if (registry != null) {
+            for (Upstream u : engine.members) {
+                Tags url = Tags.of("url", u.url);
+                Gauge.builder("evalgate.upstream.healthy", u, m -> m.healthy() ? 1 : 0).tags(url)
+                        .description("Whether the upstream takes requests").register(registry);
+                Gauge.builder("evalgate.upstream.in.flight", u, m -> m.inFlight.get()).tags(url)
+                        .description("Requests in flight on the upstream").register(registry);
+                FunctionCounter.builder("evalgate.upstream.requests", u, m -> m.status().requests()).tags(url)
+                        .description("Requests sent to the upstream").register(registry);
+                FunctionCounter.builder("evalgate.upstream.failures", u, m -> m.status().failures()).tags(url)
+                        .description("Requests and health checks the upstream failed").register(registry);
+                Gauge.builder("evalgate.upstream.first.chunk", u, m -> m.status().meanFirstChunkMs() / 1000).tags(url)
+                        .baseUnit("seconds").description("Time to the first streamed chunk, weighted to recent requests")
+                        .register(registry);
+            }
+        }
         try {
             engine.checkAllFuture().toCompletionStage().toCompletableFuture()
                     .get(settings.connectTimeout().toMillis() + 1000, TimeUnit.MILLISECONDS);
