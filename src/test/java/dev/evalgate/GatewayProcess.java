@@ -20,7 +20,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * The packaged gateway as a process of its own, started as users start it ({@code java -jar
  * target/quarkus-app/quarkus-run.jar}) and stopped as Kubernetes stops it (SIGTERM), or killed (SIGKILL), so that tests
- * can restart it, kill it or run several side by side. Its output goes to {@code gateway.log} in its data dir.
+ * can restart it, kill it or run several side by side. Its output goes to {@code gateway.log} in its data dir. It
+ * has the test profile's admin key ({@link TestAdmin}); {@code settings} come after it and may replace it.
  */
 public final class GatewayProcess implements AutoCloseable {
 
@@ -59,6 +60,7 @@ public final class GatewayProcess implements AutoCloseable {
         command.add("-Dquarkus.http.host=127.0.0.1");
         command.add("-Devalgate.engine=" + engine);
         command.add("-Devalgate.data-dir=" + dataDir.toAbsolutePath());
+        command.add("-Devalgate.auth.admin-key=" + TestAdmin.KEY);
         settings.forEach((k, v) -> command.add("-D" + k + "=" + v));
         command.add("-jar");
         command.add(Path.of("target/quarkus-app/quarkus-run.jar").toAbsolutePath().toString());

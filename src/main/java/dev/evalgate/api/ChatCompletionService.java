@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicLong;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -204,8 +205,8 @@ public final class ChatCompletionService {
             }
 
             @Override
-            public void failed(Throwable failure) {
-                out.end(ChatCompletionChunks.error(json(OpenAiErrors.body(OpenAiErrors.toApi(failure))))
+            public CompletionStage<Void> failed(Throwable failure) {
+                return out.end(ChatCompletionChunks.error(json(OpenAiErrors.body(OpenAiErrors.toApi(failure))))
                         + ChatCompletionChunks.DONE);
             }
         }, ticket);
@@ -266,12 +267,9 @@ public final class ChatCompletionService {
             }
 
             @Override
-            public void failed(Throwable failure) {
+            public CompletionStage<Void> failed(Throwable failure) {
                 ApiException e = OpenAiErrors.toApi(failure);
-                if (!response.closed()) {
-                    response.setStatusCode(e.status()).putHeader("Content-Type", "application/json")
-                            .end(json(OpenAiErrors.body(e)));
-                }
+                return OpenAiErrors.answer(response, e.status(), json(OpenAiErrors.body(e)));
             }
         }, ticket);
     }

@@ -2,6 +2,8 @@ package dev.evalgate.api;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Flow;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -52,7 +54,8 @@ final class ChoiceRunner {
         /** Every choice finished; {@code completionTokens} over all of them. */
         void allFinished(int completionTokens);
 
-        void failed(Throwable failure);
+        /** The request failed; the stage completes once the client has the error (or its connection is gone). */
+        CompletionStage<Void> failed(Throwable failure);
     }
 
     /**
@@ -89,11 +92,12 @@ final class ChoiceRunner {
         };
         response.closeHandler(v -> cancelAll.run());
         ticket.onStop(() -> {
-            if (failed.compareAndSet(false, true)) {
-                cancelAll.run();
-                sink.failed(new EngineUnavailableException("the gateway is shutting down and could not finish this "
-                        + "request in its drain time; send it again (to another replica)"));
+            if (!failed.compareAndSet(false, true)) {
+                return CompletableFuture.completedFuture(null);
             }
+            cancelAll.run();
+            return sink.failed(new EngineUnavailableException("the gateway is shutting down and could not finish "
+                    + "this request in its drain time; send it again (to another replica)"));
         });
         for (int i = 0; i < n; i++) {
             int index = i;

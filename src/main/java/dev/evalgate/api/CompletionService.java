@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicLong;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -257,12 +258,9 @@ public final class CompletionService {
             }
 
             @Override
-            public void failed(Throwable failure) {
+            public CompletionStage<Void> failed(Throwable failure) {
                 ApiException e = OpenAiErrors.toApi(failure);
-                if (!response.closed()) {
-                    response.setStatusCode(e.status()).putHeader("Content-Type", "application/json")
-                            .end(json(OpenAiErrors.body(e)));
-                }
+                return OpenAiErrors.answer(response, e.status(), json(OpenAiErrors.body(e)));
             }
         };
         if (!p.generate()) {
@@ -367,8 +365,8 @@ public final class CompletionService {
             }
 
             @Override
-            public void failed(Throwable failure) {
-                out.end(ChatCompletionChunks.error(json(OpenAiErrors.body(OpenAiErrors.toApi(failure))))
+            public CompletionStage<Void> failed(Throwable failure) {
+                return out.end(ChatCompletionChunks.error(json(OpenAiErrors.body(OpenAiErrors.toApi(failure))))
                         + ChatCompletionChunks.DONE);
             }
         };

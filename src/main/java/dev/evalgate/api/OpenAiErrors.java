@@ -1,5 +1,8 @@
 package dev.evalgate.api;
 
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
 import org.jboss.logging.Logger;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -12,6 +15,7 @@ import dev.evalgate.engine.EngineUnavailableException;
 import dev.evalgate.engine.InvalidParameterException;
 import dev.evalgate.prompt.jinja.ChatTemplateException;
 import dev.evalgate.store.StoreUnavailableException;
+import io.vertx.core.http.HttpServerResponse;
 
 /**
  * The one place where a failure becomes an HTTP status and the OpenAI error envelope
@@ -80,5 +84,17 @@ public final class OpenAiErrors {
     /** The {@code {"error": {...}}} body. */
     public static ErrorResponse body(ApiException e) {
         return new ErrorResponse(e.getMessage(), e.type(), e.param(), e.status());
+    }
+
+    /**
+     * Answers a request whose response has not started with {@code status} and the rendered error body, unless its
+     * connection is gone; completes once the answer is written.
+     */
+    static CompletionStage<Void> answer(HttpServerResponse response, int status, String errorJson) {
+        if (response.closed() || response.ended()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        return response.setStatusCode(status).putHeader("Content-Type", "application/json").end(errorJson)
+                .toCompletionStage();
     }
 }

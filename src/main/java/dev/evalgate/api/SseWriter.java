@@ -1,5 +1,8 @@
 package dev.evalgate.api;
 
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
 import dev.evalgate.ops.ServingMetrics;
 import io.vertx.core.Context;
 import io.vertx.core.http.HttpServerResponse;
@@ -19,6 +22,8 @@ final class SseWriter {
     private final ServingMetrics timings;
     /** When the engine handed over the oldest token waiting in {@link #pending}, 0 when none waits. */
     private long oldestTokenNanos;
+    /** Completes once the response has ended (its last bytes written) or its connection closed. */
+    private final CompletableFuture<Void> ended = new CompletableFuture<>();
 
     /**
      * @param context the response's: created on its event loop, or on a worker running a blocking task for it (Vert.x
@@ -40,9 +45,13 @@ final class SseWriter {
         enqueue(event, false, engineNanos);
     }
 
-    /** Queues the last events and ends the response after them; later calls are ignored. */
-    void end(String lastEvents) {
+    /**
+     * Queues the last events and ends the response after them; later calls are ignored. The stage completes when the
+     * response has ended or its connection closed.
+     */
+    CompletionStage<Void> end(String lastEvents) {
         enqueue(lastEvents, true, 0);
+        return ended;
     }
 
     private void enqueue(String text, boolean last, long engineNanos) {
@@ -78,10 +87,11 @@ final class SseWriter {
             oldestTokenNanos = 0;
         }
         if (response.closed() || response.ended()) {
+            ended.complete(null);
             return;
         }
         if (end) {
-            response.end(out);
+            response.end(out).onComplete(r -> ended.complete(null));
         } else if (!out.isEmpty()) {
             response.write(out);
         }

@@ -5,16 +5,21 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.PriorityQueue;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * Admission control in front of the engine: at most {@code maxRunning} sequences in flight (the engine's batch
@@ -36,8 +41,11 @@ public final class Admission {
         /** How long the request waited for its places. */
         Duration queued();
 
-        /** What ends the request early when a drain runs out of time: it must end its streams and release. */
-        void onStop(Runnable stop);
+        /**
+         * What ends the request early when a drain runs out of time: it must end its streams and release; its stage
+         * completes once the client has its last bytes.
+         */
+        void onStop(Supplier<? extends CompletionStage<?>> stop);
     }
 
     /** A ticket for work admitted elsewhere or not counted (a warm-up, a test): releasing and stopping do nothing. */
@@ -53,7 +61,7 @@ public final class Admission {
             }
 
             @Override
-            public void onStop(Runnable stop) {
+            public void onStop(Supplier<? extends CompletionStage<?>> stop) {
             }
         };
     }
@@ -66,6 +74,9 @@ public final class Admission {
     private static final Waiting NOT_WAITING = () -> {
     };
 
+    /** How long a drain out of time waits for the requests it stopped to send their last bytes. */
+    static final Duration STOP_GRACE = Duration.ofSeconds(2);
+
     private final int maxRunning;
     private final int maxWaiting;
     private final boolean interactiveFirst;
@@ -77,7 +88,7 @@ public final class Admission {
     private int running;
     private volatile boolean draining;
     /** The stop actions of admitted requests, until they release. */
-    private final Set<Runnable> stoppers = ConcurrentHashMap.newKeySet();
+    private final Set<Supplier<? extends CompletionStage<?>>> stoppers = ConcurrentHashMap.newKeySet();
 
     /**
      * @param maxRunning sequences in flight at once; 0 for no limit
@@ -205,12 +216,12 @@ public final class Admission {
     private Ticket ticket(int sequences, long waitedNanos) {
         AtomicBoolean released = new AtomicBoolean();
         Duration queued = Duration.ofNanos(waitedNanos);
-        AtomicReference<Runnable> stopper = new AtomicReference<>();
+        AtomicReference<Supplier<? extends CompletionStage<?>>> stopper = new AtomicReference<>();
         return new Ticket() {
             @Override
             public void release() {
                 if (released.compareAndSet(false, true)) {
-                    Runnable stop = stopper.get();
+                    Supplier<? extends CompletionStage<?>> stop = stopper.get();
                     if (stop != null) {
                         stoppers.remove(stop);
                     }
@@ -224,7 +235,7 @@ public final class Admission {
             }
 
             @Override
-            public void onStop(Runnable stop) {
+            public void onStop(Supplier<? extends CompletionStage<?>> stop) {
                 stopper.set(stop);
                 stoppers.add(stop);
                 if (released.get()) {
@@ -261,7 +272,8 @@ public final class Admission {
     /**
      * Drains the gateway for shutdown: new requests get 503 from now on and waiting ones are refused; admitted ones
      * may finish for up to {@code timeout}; those still running then are stopped (their streams end with an error
-     * event). Returns how many had to be stopped. Blocks: call from the shutdown thread.
+     * event, sent before this returns, for up to {@link #STOP_GRACE}). Returns how many had to be stopped. Blocks:
+     * call from the shutdown thread.
      */
     public int drain(Duration timeout) {
         refuseNew();
@@ -276,8 +288,17 @@ public final class Admission {
                 }
             }
         }
-        List<Runnable> left = List.copyOf(stoppers);
-        left.forEach(Runnable::run);
+        List<Supplier<? extends CompletionStage<?>>> left = List.copyOf(stoppers);
+        CompletableFuture<?>[] ends = left.stream().map(s -> s.get().toCompletableFuture())
+                .toArray(CompletableFuture[]::new);
+        try {
+            // the error events go out before the server closes its connections
+            CompletableFuture.allOf(ends).get(STOP_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            // a client that does not read its last bytes does not hold the shutdown
+        }
         return left.size();
     }
 

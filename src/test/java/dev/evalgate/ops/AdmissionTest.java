@@ -115,6 +115,7 @@ class AdmissionTest {
         o.tickets.get(1).onStop(() -> {
             stopped.set("slow");
             o.tickets.get(1).release();
+            return CompletableFuture.completedFuture(null);
         });
         long start = System.nanoTime();
         CompletableFuture<Integer> draining = CompletableFuture.supplyAsync(() -> admission.drain(Duration.ofMillis(300)));
