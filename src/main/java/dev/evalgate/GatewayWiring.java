@@ -49,6 +49,7 @@ import dev.evalgate.store.RunReports;
 import dev.evalgate.store.SampleStore;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.opentelemetry.api.trace.Tracer;
+import io.quarkus.runtime.ShutdownDelayInitiatedEvent;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.Startup;
 import io.quarkus.runtime.StartupEvent;
@@ -265,17 +266,24 @@ public class GatewayWiring {
     }
 
     /**
-     * Shutdown (SIGTERM), inside Kubernetes' grace period: the gateway stops admitting (new requests 503, readiness
-     * false) and lets admitted streams finish for up to the drain time, then ends the rest with an error event; scoring
-     * finishes what is queued (the rest is stored unscored), so every finished completion reaches the store; the store
-     * writes (or journals) what it holds; the engine goes last, when the container disposes of it.
+     * Shutdown (SIGTERM), first part, while the HTTP server still serves (Quarkus' pre-shutdown phase,
+     * {@code quarkus.shutdown.delay-enabled}): the gateway stops admitting (new requests 503, readiness false) and
+     * lets admitted streams finish for up to the drain time, then ends the rest with an error event that reaches the
+     * client before the server closes its connections.
      */
-    void shutdown(@Observes ShutdownEvent event, Admission admission, OnlineScorer scorer, SampleStore store,
-            Readiness readiness, EvalgateConfig config) {
+    void drain(@Observes ShutdownDelayInitiatedEvent event, Admission admission, EvalgateConfig config) {
         long t0 = System.nanoTime();
         int stopped = admission.drain(config.shutdown().drainTimeout());
         LOG.infof("drained in %d ms%s", (System.nanoTime() - t0) / 1_000_000,
                 stopped == 0 ? "" : "; " + stopped + " requests still running were ended with an error event");
+    }
+
+    /**
+     * Shutdown, second part, once the HTTP server has stopped: scoring finishes what is queued (the rest is stored
+     * unscored), so every finished completion reaches the store; the store writes (or journals) what it holds; the
+     * engine goes last, when the container disposes of it.
+     */
+    void shutdown(@Observes ShutdownEvent event, OnlineScorer scorer, SampleStore store, Readiness readiness) {
         scorer.close();
         store.close();
         readiness.close();

@@ -70,6 +70,17 @@ class DrainIT {
         return sum;
     }
 
+    /** A stream's whole body; when it cannot be read, fails with the end of the gateway's log. */
+    static String sse(CompletableFuture<HttpResponse<String>> stream, GatewayProcess gateway, String what) {
+        try {
+            return stream.get(120, TimeUnit.SECONDS).body();
+        } catch (Exception e) {
+            String log = gateway.log();
+            throw new AssertionError(what + " broke; the gateway's log ends with:\n"
+                    + log.substring(Math.max(0, log.length() - 6000)), e);
+        }
+    }
+
     @Test
     void aThousandOpenStreamsHoldNoThreadEachAndASigtermDrainsInsideItsBudget() throws Exception {
         Path data = dir.resolve("data");
@@ -94,12 +105,7 @@ class DrainIT {
             // request preparation runs on Vert.x's bounded worker pool; streams themselves hold no thread
             assertTrue(threadsOpen < 300, "threads grow with streams: " + threadsBefore + " -> " + threadsOpen);
             for (CompletableFuture<HttpResponse<String>> s : streams) {
-                try {
-                    assertTrue(s.get(120, TimeUnit.SECONDS).body().endsWith("data: [DONE]\n\n"));
-                } catch (Exception e) {
-                    String log = gateway.log();
-                    throw new AssertionError(log.substring(Math.max(0, log.length() - 6000)), e);
-                }
+                assertTrue(sse(s, gateway, "a slow stream").endsWith("data: [DONE]\n\n"));
             }
 
             // 25 short tagged streams (1 s) and 25 long ones (40 s), then SIGTERM
@@ -116,9 +122,9 @@ class DrainIT {
             int finished = 0;
             int ended = 0;
             for (int i = 0; i < 50; i++) {
-                String sse = runStreams.get(i).get(30, TimeUnit.SECONDS).body();
+                String sse = sse(runStreams.get(i), gateway, "stream " + i + (i < 25 ? " (short)" : " (long)"));
                 assertTrue(sse.endsWith("data: [DONE]\n\n"), "every stream ends well-formed: " + sse);
-                if (sse.contains("\"finish_reason\"")) {
+                if (sse.contains("\"finish_reason\":\"")) {
                     finished++;
                 } else {
                     assertTrue(sse.contains("\"error\"") && sse.contains("shutting down"), sse);
