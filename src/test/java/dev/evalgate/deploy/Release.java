@@ -55,12 +55,14 @@ record Release(List<HasMetadata> objects) {
 
     /** Every container, init containers included. */
     List<Container> containers() {
-        List<Container> containers = new ArrayList<>();
-        for (PodSpec spec : podSpecs()) {
-            containers.addAll(spec.getContainers());
-            if (spec.getInitContainers() != null) {
-                containers.addAll(spec.getInitContainers());
-            }
+        return podSpecs().stream().flatMap(spec -> containersOf(spec).stream()).toList();
+    }
+
+    /** A pod's containers, init containers included. */
+    static List<Container> containersOf(PodSpec spec) {
+        List<Container> containers = new ArrayList<>(spec.getContainers());
+        if (spec.getInitContainers() != null) {
+            containers.addAll(spec.getInitContainers());
         }
         return containers;
     }
