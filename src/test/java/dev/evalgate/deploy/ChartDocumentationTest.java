@@ -87,6 +87,23 @@ class ChartDocumentationTest {
         return found;
     }
 
+    /** What `helm install` prints says where the API and the scoreboard are and which Secrets to create. */
+    @Test
+    void theInstallNotesSayHowToReachItAndWhatToCreate() {
+        for (Shape shape : Shape.values()) {
+            String notes = HelmChart.installDryRun(List.of(shape.valuesFile()));
+            String base = "http://" + HelmChart.RELEASE + "." + HelmChart.NAMESPACE + ".svc:8080";
+            for (String path : List.of("/v1/chat/completions", "/v1/completions", "/v1/evals/runs", "/scoreboard")) {
+                assertTrue(notes.contains(base + path), shape + " notes lack " + base + path + ":\n" + notes);
+            }
+            Set<String> secrets = new TreeSet<>();
+            HelmChart.release(shape, Map.of()).podSpecs().forEach(pod -> secrets.addAll(secretReferences(pod)));
+            for (String secret : secrets) {
+                assertTrue(notes.contains(secret.split("/")[0] + " (key"), shape + " notes lack " + secret);
+            }
+        }
+    }
+
     @Test
     void itShowsHowToInstallEachShapeAndApplyTheManifests() {
         for (Shape shape : Shape.values()) {

@@ -52,9 +52,10 @@ class ChartProbesTest {
                 ContainerPort port = gateway.getPorts().stream()
                         .filter(p -> p.getName().equals(probe.getPort().getStrVal())).findFirst().orElseThrow();
                 assertEquals(HTTP_PORT, port.getContainerPort(), shape + ": the container port is the gateway's");
-                // readiness waits for the engine's warm-up token; the others answer as soon as the gateway is up
+                // readiness answers 503 until the engine's warm-up token; then every probe path answers 200
                 Awaitility.await().atMost(Duration.ofSeconds(60))
-                        .until(() -> given().get(probe.getPath()).statusCode() == 200);
+                        .until(() -> given().get(probe.getPath()).statusCode() != 503);
+                assertEquals(200, given().get(probe.getPath()).statusCode(), shape + ": " + probe.getPath());
             }
             assertEquals("/q/health/ready", gateway.getReadinessProbe().getHttpGet().getPath(),
                     "readiness is the check that turns false while draining");

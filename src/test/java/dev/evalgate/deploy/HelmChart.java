@@ -12,6 +12,7 @@ import java.util.stream.Stream;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.marcnuri.helm.Helm;
+import com.marcnuri.helm.InstallCommand;
 import com.marcnuri.helm.LintResult;
 import com.marcnuri.helm.TemplateCommand;
 
@@ -49,6 +50,19 @@ final class HelmChart {
             template = template.set(set.getKey(), set.getValue());
         }
         return template.call();
+    }
+
+    /**
+     * {@code helm install --dry-run} without a cluster (Helm's client-only mode): the install path itself, values
+     * schema included; returns what Helm prints, the chart's NOTES.txt among it.
+     */
+    static String installDryRun(List<Path> valuesFiles) {
+        InstallCommand install = new Helm(CHART).install().withName(RELEASE).withNamespace(NAMESPACE)
+                .withKubeVersion(KUBE_VERSION).dryRun().clientOnly();
+        for (Path file : valuesFiles) {
+            install = install.withValuesFile(file.toAbsolutePath());
+        }
+        return install.call().getOutput();
     }
 
     /** A shape's objects, parsed strictly. */

@@ -99,6 +99,16 @@ class HelmChartTest {
     }
 
     @Test
+    void aMisspeltValueFailsHelmInstall(@TempDir Path dir) throws Exception {
+        Path typo = dir.resolve("typo.yaml");
+        Files.writeString(typo, "sandbox:\n  mode: privileged\nautoscalling:\n  enabled: true\n");
+        Exception e = assertThrows(Exception.class,
+                () -> HelmChart.installDryRun(List.of(Shape.UPSTREAM.valuesFile(), typo)));
+        assertTrue(e.getMessage().contains("autoscalling"), e.getMessage());
+        assertTrue(HelmChart.installDryRun(List.of(Shape.UPSTREAM.valuesFile())).contains("STATUS: pending-install"));
+    }
+
+    @Test
     void valuesThatCannotWorkTogetherFailTheRender() {
         Map<Map<String, Object>, String> cases = Map.of(
                 Map.of("replicaCount", 2), "needs PostgreSQL",

@@ -3,6 +3,7 @@ package dev.evalgate.deploy;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -43,7 +44,18 @@ class K8sManifestsTest {
             Files.writeString(file, expected);
         }
         assertTrue(Files.isRegularFile(file), file + " is missing: run " + REGENERATE);
-        assertEquals(expected, Files.readString(file), file + " differs from the chart: run " + REGENERATE);
+        List<String> want = expected.lines().toList();
+        List<String> have = Files.readString(file).lines().toList();
+        int line = 0;
+        while (line < want.size() && line < have.size() && want.get(line).equals(have.get(line))) {
+            line++;
+        }
+        if (line < want.size() || line < have.size()) {
+            fail(file + " differs from the chart at line " + (line + 1) + " (chart: "
+                    + (line < want.size() ? "'" + want.get(line) + "'" : "end") + ", file: "
+                    + (line < have.size() ? "'" + have.get(line) + "'" : "end") + "): run " + REGENERATE);
+        }
+        assertEquals(expected, Files.readString(file), "line endings");
     }
 
     private static String header(Shape shape) {
