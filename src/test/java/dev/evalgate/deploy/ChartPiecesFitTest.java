@@ -67,9 +67,7 @@ class ChartPiecesFitTest {
     private static void assertGraceCoversTheShutdown(Release release) throws Exception {
         PodSpec pod = release.gateway().getSpec().getTemplate().getSpec();
         Container gateway = release.gatewayContainer();
-        List<String> preStop = gateway.getLifecycle().getPreStop().getExec().getCommand();
-        assertEquals("sleep", preStop.get(0), preStop.toString());
-        long preStopSeconds = Long.parseLong(preStop.get(1));
+        long preStopSeconds = gateway.getLifecycle().getPreStop().getSleep().getSeconds();
         Duration drain = setting(release, "EVALGATE_SHUTDOWN_DRAIN_TIMEOUT", "drainTimeout");
         Duration flush = setting(release, "EVALGATE_SHUTDOWN_FLUSH_TIMEOUT", "flushTimeout");
         // after SIGTERM: the drain, its stop grace, then scoring's flush and the store's flush, one after the other
