@@ -62,7 +62,7 @@ public class ScoreboardResource {
         if (views.view(run).isEmpty()) {
             throw notFound(run);
         }
-        return Multi.createFrom().ticks().startingAfter(Duration.ZERO).every(REFRESH)
+        return Multi.createFrom().ticks().startingAfter(Duration.ofMillis(1)).every(REFRESH)
                 .onOverflow().drop()
                 .emitOn(Infrastructure.getDefaultWorkerPool())
                 .map(tick -> views.view(run))
