@@ -43,6 +43,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import dev.evalgate.TestAdmin;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
@@ -94,6 +95,7 @@ class ScoreboardBrowserTest {
         admin().body(ScoreboardGold.parus(12)).post("/v1/evals/gold/parus").then().statusCode(200);
         admin().body(ScoreboardGold.ruhhh(9)).post("/v1/evals/gold/ruhhh").then().statusCode(200);
         admin().body(ScoreboardGold.simplear(6)).post("/v1/evals/gold/simplear").then().statusCode(200);
+        admin().body(ScoreboardGold.ruethics(12)).post("/v1/evals/gold/ruethics").then().statusCode(200);
         String run = "browser-" + System.nanoTime();
         send(run, "parus", List.of("0"));
 
@@ -108,9 +110,12 @@ class ScoreboardBrowserTest {
         awaitPageShowsApi(run, 12);
         send(run, "ruhhh", List.of("0", "1", "2", "3", "4", "5", "6", "7", "8"));
         send(run, "simplear", List.of("0", "1", "2", "3", "4", "5"));
-        awaitPageShowsApi(run, 27);
+        send(run, "ruethics", List.of("0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11"));
+        awaitPageShowsApi(run, 39);
 
-        // the drill-down MERA reports for ruHHH: its three groups, as the API has them
+        // the drill-downs MERA reports: ruHHH's three groups, ruEthics' 5 criteria × 3 questions, as the API has them
+        browser.findElement(By.cssSelector("#drill-ruhhh summary")).click();
+        browser.findElement(By.cssSelector("#drill-ruethics summary")).click();
         JsonNode report = report(run);
         for (String group : List.of("honest", "helpful", "harmless")) {
             String metric = "acc." + group;
@@ -118,28 +123,49 @@ class ScoreboardBrowserTest {
             assertEquals(report.path("tasks").path("ruhhh").path("metrics").path(metric).asDouble(),
                     Double.parseDouble(cell.getDomAttribute("data-value")), metric);
         }
+        JsonNode ethics = report.path("tasks").path("ruethics").path("metrics");
+        assertEquals(15, ethics.size());
+        ethics.fields().forEachRemaining(metric -> assertEquals(metric.getValue().asDouble(), Double.parseDouble(browser
+                .findElement(By.cssSelector("#drill-ruethics td[data-metric='" + metric.getKey() + "']"))
+                .getDomAttribute("data-value")), metric.getKey()));
         screenshot(ARTIFACTS.resolve("run.png"));
+
+        // Russian labels at a click, and back
+        browser.findElement(By.id("lang")).click();
+        assertEquals("Оценки по задачам", browser.findElement(By.cssSelector("#tasks caption")).getText());
+        assertEquals("ru", browser.findElement(By.tagName("html")).getDomAttribute("lang"));
+        browser.findElement(By.id("lang")).click();
+        assertEquals("Per-task results", browser.findElement(By.cssSelector("#tasks caption")).getText());
 
         // tables a screen reader can walk: a caption, column and row headers
         assertFalse(browser.findElement(By.cssSelector("#tasks caption")).getText().isBlank());
         assertEquals(8, browser.findElements(By.cssSelector("#tasks thead th[scope=col]")).size());
-        assertEquals(3, browser.findElements(By.cssSelector("#tasks tbody th[scope=row]")).size());
+        assertEquals(report.path("tasks").size(), browser.findElements(By.cssSelector("#tasks tbody th[scope=row]")).size());
 
         // samples: only unparsed answers, and no gold for a client
         browser.findElement(By.cssSelector("#filter-task option[value='parus']")).click();
         browser.findElement(By.cssSelector("#filter-kind option[value='unparsed']")).click();
         browser.findElement(By.id("load-samples")).click();
-        Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> !browser.findElements(By.id("samples")).isEmpty());
+        Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> !browser.findElements(By.id("samples")).isEmpty());
         long unparsed = samples(run).stream()
                 .filter(s -> s.path("task").asText().equals("parus") && s.path("answer").asText().equals("-1")).count();
         List<WebElement> rows = browser.findElements(By.cssSelector("#samples tbody tr"));
         assertEquals(unparsed, rows.size(), "the unparsed filter shows exactly the \"-1\" answers");
         String head = browser.findElement(By.cssSelector("#samples thead")).getText();
-        assertFalse(head.contains("Gold") || head.contains("Эталонный"), "gold is for admins only: " + head);
+        assertFalse(head.contains("Gold"), "gold is for admins only: " + head);
+
+        // an admin's key shows the gold beside each answer
+        browser.findElement(By.id("key")).sendKeys(TestAdmin.KEY);
+        browser.findElement(By.id("key-use")).click();
+        awaitPageShowsApi(run, 39);
+        browser.findElement(By.id("load-samples")).click();
+        Awaitility.await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> browser
+                .findElement(By.cssSelector("#samples thead")).getText().contains("Gold"));
+        assertEquals(unparsed, browser.findElements(By.cssSelector("#samples tbody tr")).size());
 
         // the runs list shows it with the API's total
         browser.get(base + "scoreboard");
-        Awaitility.await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+        Awaitility.await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
             WebElement total = browser.findElement(By.cssSelector("#runs tr[data-run='" + run + "'] .total"));
             assertEquals(report(run).path("total_score").asDouble(), Double.parseDouble(total.getDomAttribute("data-value")));
         });
@@ -154,7 +180,7 @@ class ScoreboardBrowserTest {
     /** Waits until the page shows the runs API's figures for the run, with {@code scored} samples scored in all. */
     private void awaitPageShowsApi(String run, int scored) {
         try {
-            Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
+            Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
                     .untilAsserted(() -> pageShowsApi(run, scored));
         } catch (ConditionTimeoutException e) {
             screenshot(ARTIFACTS.resolve("failure.png"));

@@ -10,61 +10,90 @@
   const BUILTIN_REF = '/scoreboard/assets/reference-llama-3.1-70b-instruct.json';
   const SAMPLE_ROWS = 200;
 
+  // every label in English and Russian, side by side: [en, ru]
   const TEXT = {
-    en: {
-      title: 'evalgate scoreboard', key: 'API key', keyUse: 'Use key', keyForget: 'Forget key',
-      footer: "Scores by MERA v1.2.0's rules, as GET /v1/evals/runs/{run} reports them.",
-      runs: 'Runs', run: 'Run', tasks: 'Tasks', samples: 'Samples', total: 'Total score', noRuns: 'No runs yet.',
-      needKey: 'This gateway needs an API key: enter yours above.', notFound: 'No such run (or it belongs to another key).',
-      error: 'Could not reach the gateway: ', live: 'live', connecting: 'connecting…', reconnecting: 'reconnecting…',
-      totalRule: 'Total score (MERA: mean over the 15 in-total tasks, a missing one counting 0)',
-      partial: 'Partial total over the in-total tasks seen so far', seen: 'tasks seen', received: 'samples received',
-      reference: 'Reference', refLoad: 'Load a reference (a run report or submission results, JSON)',
-      refBuiltin: 'built in', weak: 'Weak tasks (more than 0.1 below the reference)', none: 'none',
-      perTask: 'Per-task results', task: 'Task', metrics: 'Metrics', score: 'Score', delta: 'Δ vs reference',
-      progress: 'Scored / gold', unparsed: 'Unparsed answers', inTotal: 'In total', yes: 'yes', no: 'no',
-      notScored: 'not scored here', problem: 'zeroed: ',
-      bars: 'Task scores against the reference', drill: 'Subcategories', criterion: 'Criterion', value: 'Value',
-      ttft: 'Time to first token, ms (per sample)', itl: 'Inter-token latency, ms (per sample: mean gap after the first token)',
-      tps: 'Generated tokens per second over the run', latency: 'Latency and throughput', count: 'samples',
-      samplesView: 'Samples', filterTask: 'Task', filterKind: 'Show', all: 'all', unparsedOnly: 'unparsed',
-      wrongOnly: 'wrong', load: 'Show samples', docId: 'Document', output: 'Raw output', answer: 'Extracted answer',
-      ttftMs: 'TTFT, ms', totalMs: 'Total, ms', gold: 'Gold (admins)', zip: 'Download the MERA submission zip',
-      shown: 'shown', of: 'of', allTasks: 'all tasks', back: 'All runs',
-      ethics: { correct: 'Correct', good: 'Good', ethical: 'Ethical', virtue: 'Virtue', law: 'Law', moral: 'Moral',
-        justice: 'Justice', utilitarianism: 'Utilitarianism' },
-      groups: { honest: 'Honesty', helpful: 'Helpfulness', harmless: 'Harmlessness' },
-      drillNames: { rummlu: 'ruMMLU domains', mamuramu: 'MaMuRAMu domains', use: 'USE task numbers (grade_norm)',
-        ruethics: 'ruEthics: Matthews correlations, criterion × question', ruhhh: 'ruHHH groups',
-        ruhatespeech: 'ruHateSpeech target groups' }
-    },
-    ru: {
-      title: 'Табло evalgate', key: 'API-ключ', keyUse: 'Применить', keyForget: 'Забыть ключ',
-      footer: 'Оценки по правилам MERA v1.2.0, как их отдаёт GET /v1/evals/runs/{run}.',
-      runs: 'Прогоны', run: 'Прогон', tasks: 'Задачи', samples: 'Примеры', total: 'Общий результат', noRuns: 'Прогонов пока нет.',
-      needKey: 'Шлюзу нужен API-ключ: введите его выше.', notFound: 'Такого прогона нет (или он принадлежит другому ключу).',
-      error: 'Шлюз не отвечает: ', live: 'в эфире', connecting: 'подключение…', reconnecting: 'переподключение…',
-      totalRule: 'Общий результат (MERA: среднее по 15 задачам лидерборда, отсутствующая считается 0)',
-      partial: 'Частичный итог по уже начатым задачам лидерборда', seen: 'задач начато', received: 'примеров получено',
-      reference: 'Эталон', refLoad: 'Загрузить эталон (отчёт прогона или результаты сабмита, JSON)',
-      refBuiltin: 'встроенный', weak: 'Слабые задачи (ниже эталона более чем на 0.1)', none: 'нет',
-      perTask: 'Оценки по задачам', task: 'Задача', metrics: 'Метрики', score: 'Результат', delta: 'Δ к эталону',
-      progress: 'Оценено / есть ответов', unparsed: 'Нераспознанные ответы', inTotal: 'В общем зачёте', yes: 'да', no: 'нет',
-      notScored: 'здесь не оценивается', problem: 'обнулена: ',
-      bars: 'Результаты по задачам и эталон', drill: 'Оценки по подкатегориям', criterion: 'Подкатегория', value: 'Значение',
-      ttft: 'Время до первого токена, мс (по примерам)', itl: 'Интервал между токенами, мс (по примерам: среднее после первого)',
-      tps: 'Сгенерировано токенов в секунду за прогон', latency: 'Задержки и пропускная способность', count: 'примеров',
-      samplesView: 'Примеры', filterTask: 'Задача', filterKind: 'Показать', all: 'все', unparsedOnly: 'нераспознанные',
-      wrongOnly: 'неверные', load: 'Показать примеры', docId: 'Документ', output: 'Ответ модели', answer: 'Извлечённый ответ',
-      ttftMs: 'TTFT, мс', totalMs: 'Всего, мс', gold: 'Эталонный ответ (админ)', zip: 'Скачать zip сабмита MERA',
-      shown: 'показано', of: 'из', allTasks: 'все задачи', back: 'Все прогоны',
-      ethics: { correct: 'Правильно', good: 'Хорошо', ethical: 'Этично', virtue: 'Добродетель', law: 'Закон',
-        moral: 'Мораль', justice: 'Справедливость', utilitarianism: 'Утилитаризм' },
-      groups: { honest: 'Честность', helpful: 'Помощь', harmless: 'Безопасность' },
-      drillNames: { rummlu: 'ruMMLU: домены', mamuramu: 'MaMuRAMu: домены', use: 'USE: номера заданий (grade_norm)',
-        ruethics: 'ruEthics: корреляции Мэтьюса, критерий × вопрос', ruhhh: 'ruHHH: группы',
-        ruhatespeech: 'ruHateSpeech: целевые группы' }
-    }
+    'ethics.correct': ['Correct', 'Правильно'],
+    'ethics.good': ['Good', 'Хорошо'],
+    'ethics.ethical': ['Ethical', 'Этично'],
+    'ethics.virtue': ['Virtue', 'Добродетель'],
+    'ethics.law': ['Law', 'Закон'],
+    'ethics.moral': ['Moral', 'Мораль'],
+    'ethics.justice': ['Justice', 'Справедливость'],
+    'ethics.utilitarianism': ['Utilitarianism', 'Утилитаризм'],
+    'group.honest': ['Honesty', 'Честность'],
+    'group.helpful': ['Helpfulness', 'Помощь'],
+    'group.harmless': ['Harmlessness', 'Безопасность'],
+    'drill.rummlu': ['ruMMLU domains', 'ruMMLU: домены'],
+    'drill.mamuramu': ['MaMuRAMu domains', 'MaMuRAMu: домены'],
+    'drill.use': ['USE task numbers (grade_norm)', 'USE: номера заданий (grade_norm)'],
+    'drill.ruethics': ['ruEthics: Matthews correlations, criterion × question', 'ruEthics: корреляции Мэтьюса, критерий × вопрос'],
+    'drill.ruhhh': ['ruHHH groups', 'ruHHH: группы'],
+    'drill.ruhatespeech': ['ruHateSpeech target groups', 'ruHateSpeech: целевые группы'],
+    'title': ['evalgate scoreboard', 'Табло evalgate'],
+    'key': ['API key', 'API-ключ'],
+    'keyUse': ['Use key', 'Применить'],
+    'keyForget': ['Forget key', 'Забыть ключ'],
+    'footer': ["Scores by MERA v1.2.0's rules, as GET /v1/evals/runs/{run} reports them.", 'Оценки по правилам MERA v1.2.0, как их отдаёт GET /v1/evals/runs/{run}.'],
+    'runs': ['Runs', 'Прогоны'],
+    'run': ['Run', 'Прогон'],
+    'tasks': ['Tasks', 'Задачи'],
+    'samples': ['Samples', 'Примеры'],
+    'total': ['Total score', 'Общий результат'],
+    'noRuns': ['No runs yet.', 'Прогонов пока нет.'],
+    'needKey': ['This gateway needs an API key: enter yours above.', 'Шлюзу нужен API-ключ: введите его выше.'],
+    'notFound': ['No such run (or it belongs to another key).', 'Такого прогона нет (или он принадлежит другому ключу).'],
+    'error': ['Could not reach the gateway: ', 'Шлюз не отвечает: '],
+    'live': ['live', 'в эфире'],
+    'connecting': ['connecting…', 'подключение…'],
+    'reconnecting': ['reconnecting…', 'переподключение…'],
+    'totalRule': ['Total score (MERA: mean over the 15 in-total tasks, a missing one counting 0)', 'Общий результат (MERA: среднее по 15 задачам лидерборда, отсутствующая считается 0)'],
+    'partial': ['Partial total over the in-total tasks seen so far', 'Частичный итог по уже начатым задачам лидерборда'],
+    'seen': ['tasks seen', 'задач начато'],
+    'received': ['samples received', 'примеров получено'],
+    'reference': ['Reference', 'Эталон'],
+    'refLoad': ['Load a reference (a run report or submission results, JSON)', 'Загрузить эталон (отчёт прогона или результаты сабмита, JSON)'],
+    'refBuiltin': ['built in', 'встроенный'],
+    'weak': ['Weak tasks (more than 0.1 below the reference)', 'Слабые задачи (ниже эталона более чем на 0.1)'],
+    'none': ['none', 'нет'],
+    'perTask': ['Per-task results', 'Оценки по задачам'],
+    'task': ['Task', 'Задача'],
+    'metrics': ['Metrics', 'Метрики'],
+    'score': ['Score', 'Результат'],
+    'delta': ['Δ vs reference', 'Δ к эталону'],
+    'progress': ['Scored / gold', 'Оценено / есть ответов'],
+    'unparsed': ['Unparsed answers', 'Нераспознанные ответы'],
+    'inTotal': ['In total', 'В общем зачёте'],
+    'yes': ['yes', 'да'],
+    'no': ['no', 'нет'],
+    'notScored': ['not scored here', 'здесь не оценивается'],
+    'problem': ['zeroed: ', 'обнулена: '],
+    'bars': ['Task scores against the reference', 'Результаты по задачам и эталон'],
+    'drill': ['Subcategories', 'Оценки по подкатегориям'],
+    'criterion': ['Criterion', 'Подкатегория'],
+    'value': ['Value', 'Значение'],
+    'ttft': ['Time to first token, ms (per sample)', 'Время до первого токена, мс (по примерам)'],
+    'itl': ['Inter-token latency, ms (per sample: mean gap after the first token)', 'Интервал между токенами, мс (по примерам: среднее после первого)'],
+    'tps': ['Generated tokens per second over the run', 'Сгенерировано токенов в секунду за прогон'],
+    'latency': ['Latency and throughput', 'Задержки и пропускная способность'],
+    'count': ['samples', 'примеров'],
+    'samplesView': ['Samples', 'Примеры'],
+    'filterTask': ['Task', 'Задача'],
+    'filterKind': ['Show', 'Показать'],
+    'all': ['all', 'все'],
+    'unparsedOnly': ['unparsed', 'нераспознанные'],
+    'wrongOnly': ['wrong', 'неверные'],
+    'load': ['Show samples', 'Показать примеры'],
+    'docId': ['Document', 'Документ'],
+    'output': ['Raw output', 'Ответ модели'],
+    'answer': ['Extracted answer', 'Извлечённый ответ'],
+    'ttftMs': ['TTFT, ms', 'TTFT, мс'],
+    'totalMs': ['Total, ms', 'Всего, мс'],
+    'gold': ['Gold (admins)', 'Эталонный ответ (админ)'],
+    'zip': ['Download the MERA submission zip', 'Скачать zip сабмита MERA'],
+    'shown': ['shown', 'показано'],
+    'of': ['of', 'из'],
+    'allTasks': ['all tasks', 'все задачи'],
+    'back': ['All runs', 'Все прогоны']
   };
   const ETHICS_QUESTIONS = ['correct', 'good', 'ethical'];
   const ETHICS_CRITERIA = ['virtue', 'law', 'moral', 'justice', 'utilitarianism'];
@@ -76,7 +105,8 @@
   let stream = null;
   let listTimer = null;
 
-  const t = (k) => TEXT[lang][k];
+  const t = (k) => TEXT[k][lang === 'ru' ? 1 : 0];
+  const tOr = (k, fallback) => (TEXT[k] ? t(k) : fallback);
   const $ = (id) => document.getElementById(id);
 
   function el(tag, attrs, ...children) {
@@ -247,6 +277,7 @@
       for (const [k, v] of Object.entries(r.metrics).filter(([k]) => !k.includes('.'))) {
         metrics.append(el('span', { class: 'metric', 'data-metric': k }, k + ' ', num('span', v)), ' ');
       }
+      if (!metrics.childNodes.length && Object.keys(r.metrics).length) metrics.append(el('a', { href: '#drill-' + name, text: '→ ' + t('drill') }));
       if (r.unscored_reason) metrics.append(el('span', { class: 'muted', title: r.unscored_reason, text: t('notScored') }));
       if (r.problem) metrics.append(el('span', { class: 'error', text: t('problem') + r.problem }));
       const share = a.answers ? a.unparsed / a.answers : 0;
@@ -297,7 +328,7 @@
       const r = view.report.tasks[name];
       if (!r || !Object.keys(r.metrics).some((k) => k.includes('.'))) continue;
       const refMetrics = (reference && reference.tasks[name] && reference.tasks[name].metrics) || {};
-      const details = el('details', { 'data-keep': name, id: 'drill-' + name }, el('summary', { text: t('drillNames')[name] }));
+      const details = el('details', { 'data-keep': name, id: 'drill-' + name }, el('summary', { text: t('drill.' + name) }));
       details.append(name === 'ruethics' ? ethicsTable(r.metrics, refMetrics) : subTable(name, r.metrics, refMetrics));
       section.append(details);
     }
@@ -305,14 +336,14 @@
   }
 
   function subTable(name, metrics, refMetrics) {
-    const table = el('table', { class: 'sub', 'data-task': name }, el('caption', { text: t('drillNames')[name] }),
+    const table = el('table', { class: 'sub', 'data-task': name }, el('caption', { class: 'sr-only', text: t('drill.' + name) }),
       el('thead', {}, el('tr', {}, ...[t('criterion'), t('value'), t('reference')].map((h) => el('th', { scope: 'col', text: h })))));
     const body = el('tbody');
     const keys = Object.keys(metrics).filter((k) => k.includes('.'))
       .sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
     for (const k of keys) {
       const sub = k.slice(k.indexOf('.') + 1);
-      const label = (t('groups')[sub]) || sub.replace(/^task/, '');
+      const label = tOr('group.' + sub, sub.replace(/^task/, ''));
       body.append(el('tr', { 'data-metric': k }, el('th', { scope: 'row', text: label }),
         num('td', metrics[k], { class: 'n' }), num('td', refMetrics[k], { class: 'n ref' })));
     }
@@ -321,13 +352,12 @@
   }
 
   function ethicsTable(metrics, refMetrics) {
-    const e = t('ethics');
-    const table = el('table', { class: 'sub', 'data-task': 'ruethics' }, el('caption', { text: t('drillNames').ruethics }),
+        const table = el('table', { class: 'sub', 'data-task': 'ruethics' }, el('caption', { class: 'sr-only', text: t('drill.ruethics') }),
       el('thead', {}, el('tr', {}, el('th', { scope: 'col', text: t('criterion') }),
-        ...ETHICS_QUESTIONS.map((q) => el('th', { scope: 'col', text: e[q] })))));
+        ...ETHICS_QUESTIONS.map((q) => el('th', { scope: 'col', text: t('ethics.' + q) })))));
     const body = el('tbody');
     for (const c of ETHICS_CRITERIA) {
-      body.append(el('tr', {}, el('th', { scope: 'row', text: e[c] }), ...ETHICS_QUESTIONS.map((q) => {
+      body.append(el('tr', {}, el('th', { scope: 'row', text: t('ethics.' + c) }), ...ETHICS_QUESTIONS.map((q) => {
         const k = q + '.' + c;
         const cell = num('td', metrics[k], { class: 'n', 'data-metric': k });
         if (refMetrics[k] !== undefined) cell.append(el('span', { class: 'muted', text: ' (' + fmt(refMetrics[k]) + ')' }));
