@@ -14,6 +14,8 @@ import org.junit.jupiter.api.Test;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import dev.evalgate.scoring.mera.MeraTask;
+import dev.evalgate.scoring.mera.TaskCatalogue;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.response.Response;
@@ -70,5 +72,9 @@ class ScoreboardPageTest {
         assertEquals(0.625, ref.path("tasks").path("use").path("metrics").path("grade_norm.task26").asDouble());
         assertFalse(ref.path("tasks").path("use").path("metrics").has("grade_norm.task8"), "published as \"-\"");
         assertTrue(ref.path("source").asText().contains("mera-submission-llama-3.1-70b-instruct.txt"));
+        // keyed as evalgate keys its reports, so the page can put them side by side
+        ref.path("tasks").fieldNames().forEachRemaining(task -> assertEquals(task,
+                TaskCatalogue.mera().task(task).map(MeraTask::name).orElse("an unknown task")));
+        assertEquals(23, ref.path("tasks").size(), "every MERA task");
     }
 }
