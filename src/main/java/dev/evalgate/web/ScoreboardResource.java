@@ -39,7 +39,8 @@ public class ScoreboardResource {
     private final RunAccess access;
 
     public ScoreboardResource(RunReports reports, SampleStore store, TaskCatalogue catalogue, RunAccess access) {
-        this.views = new ScoreboardViews(reports, store, catalogue);
+        // every page watching a run looks every REFRESH; the store is asked about the run at most twice as often
+        this.views = new ScoreboardViews(reports, store, catalogue, REFRESH.dividedBy(2));
         this.access = access;
     }
 

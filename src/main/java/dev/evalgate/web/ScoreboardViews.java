@@ -1,5 +1,6 @@
 package dev.evalgate.web;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -25,8 +26,9 @@ import dev.evalgate.web.ScoreboardView.Distribution;
 import dev.evalgate.web.ScoreboardView.Throughput;
 
 /**
- * Scoreboard views of runs, made again only when the run's report is (more samples, other gold): a page per watcher
- * asks every second. Reading the store blocks, so call from worker threads.
+ * Scoreboard views of runs, made again only when the run's report is (more samples, other gold), and the store asked
+ * at most once per {@code fresh} whatever the number of pages watching a run. Reading the store blocks, so call from
+ * worker threads.
  */
 public final class ScoreboardViews {
 
@@ -36,34 +38,41 @@ public final class ScoreboardViews {
     /** At most this many stretches of throughput over a run, each at least a second long. */
     static final int THROUGHPUT_POINTS = 40;
 
-    private record Cached(RunReports.Scored scored, ScoreboardView view) {
+    private record Cached(RunReports.Scored scored, ScoreboardView view, long checkedAtNanos) {
     }
 
     private final RunReports reports;
     private final SampleStore store;
     private final TaskCatalogue catalogue;
+    private final long freshNanos;
     private final Map<String, Boolean> parses = new ConcurrentHashMap<>();
     private final Map<String, Cached> cache = new ConcurrentHashMap<>();
 
-    public ScoreboardViews(RunReports reports, SampleStore store, TaskCatalogue catalogue) {
+    /**
+     * @param fresh how long a run's view is shown without asking the store again whether the run changed
+     */
+    public ScoreboardViews(RunReports reports, SampleStore store, TaskCatalogue catalogue, Duration fresh) {
         this.reports = reports;
         this.store = store;
         this.catalogue = catalogue;
+        this.freshNanos = fresh.toNanos();
     }
 
-    /** The run's view as of now; empty when there is no such run. */
+    /** The run's view as of now (or of at most {@code fresh} ago); empty when there is no such run. */
     public Optional<ScoreboardView> view(String run) {
+        long now = System.nanoTime();
+        Cached cached = cache.get(run);
+        if (cached != null && now - cached.checkedAtNanos() < freshNanos) {
+            return Optional.of(cached.view());
+        }
         Optional<RunReports.Scored> scored = reports.scored(run);
         if (scored.isEmpty()) {
             cache.remove(run);
             return Optional.empty();
         }
-        Cached cached = cache.get(run);
-        if (cached != null && cached.scored() == scored.get()) {
-            return Optional.of(cached.view());
-        }
-        ScoreboardView view = build(scored.get(), store.run(run).orElse(Map.of()));
-        cache.put(run, new Cached(scored.get(), view));
+        ScoreboardView view = cached != null && cached.scored() == scored.get() ? cached.view()
+                : build(scored.get(), store.run(run).orElse(Map.of()));
+        cache.put(run, new Cached(scored.get(), view, now));
         return Optional.of(view);
     }
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -28,7 +29,7 @@ import dev.evalgate.store.RunReports;
 /** What the scoreboard adds to a run's report: the partial total, unparsed answers, latency and throughput. */
 class ScoreboardViewsTest {
 
-    private final ScoreboardViews views = new ScoreboardViews(null, null, TaskCatalogue.mera());
+    private final ScoreboardViews views = new ScoreboardViews(null, null, TaskCatalogue.mera(), Duration.ZERO);
 
     private static SampleRecord sample(String task, String doc, JsonNode answer, long at, Double ttft, Double total,
             int tokens) {
