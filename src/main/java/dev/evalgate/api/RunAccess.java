@@ -52,7 +52,7 @@ public final class RunAccess {
     }
 
     /** Whether the caller may see the run's scores and samples. */
-    boolean read(String run, Caller caller) {
+    public boolean read(String run, Caller caller) {
         if (caller.admin()) {
             return true;
         }
