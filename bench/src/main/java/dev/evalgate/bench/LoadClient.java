@@ -35,6 +35,10 @@ import io.vertx.core.json.JsonObject;
  * <li>{@code hold --port P --pid PID --streams N --max-tokens M}: N slow streams held open; the server's memory
  * after a full GC, idle and loaded.</li>
  * <li>{@code gold --port P}: uploads the PARus gold that tagged targets' requests are scored against.</li>
+ * <li>{@code mera --targets NAME:PORT:PID,... --concurrency 1,64,512 --requests N --seconds S --rounds R
+ * --warmup-seconds W --jit-warmup-seconds J}: the same rounds with MERA-shaped requests ({@link MeraRequests}: long
+ * prompts, answers of 1 to 8 tokens), N distinct ones sent in turn; requests/s and time to first content. First,
+ * each distinct request once, unstreamed, to the first target, for its prompt length as the gateway counts it.</li>
  * </ul>
  */
 public final class LoadClient {
@@ -58,6 +62,7 @@ public final class LoadClient {
                 case "throughput" -> throughput(vertx, args, loops);
                 case "hold" -> hold(vertx, args, loops);
                 case "gold" -> gold(vertx, args);
+                case "mera" -> mera(vertx, args, loops);
                 default -> throw new IllegalArgumentException("unknown mode " + argv[0]);
             }
         } finally {
@@ -212,6 +217,85 @@ public final class LoadClient {
                 System.out.println("RESULT " + r.encode());
             }
         }
+    }
+
+    /**
+     * MERA-shaped requests at each concurrency level, the targets taking turns as in {@link #throughput}. Streams end
+     * at their answer's budget or at a new line, so any content count is complete.
+     */
+    private static void mera(Vertx vertx, Map<String, String> args, int loops) throws Exception {
+        List<LoadWindow.Target> targets = targets(args);
+        double ramp = BenchArgs.doubleArg(args, "warmup-seconds", 1);
+        double seconds = BenchArgs.doubleArg(args, "seconds", 12);
+        int rounds = BenchArgs.intArg(args, "rounds", 3);
+        double drain = BenchArgs.doubleArg(args, "drain-seconds", 30);
+        double jitWarmup = BenchArgs.doubleArg(args, "jit-warmup-seconds", 0);
+        List<Buffer> bodies = MeraRequests.bodies(BenchArgs.intArg(args, "requests", 96), true, 16);
+        describe(vertx, targets.get(0), MeraRequests.bodies(BenchArgs.intArg(args, "requests", 96), false, 16));
+        if (jitWarmup > 0) {
+            for (LoadWindow.Target t : targets) {
+                System.err.printf("%s: MERA-shaped JIT warm-up, 64 streams for %.0f s%n", t.name(), jitWarmup);
+                LoadWindow w = LoadWindow.run(vertx, t, bodies, -1, 64, loops, 0, jitWarmup, drain);
+                System.out.println("RESULT " + LoadWindow.merge("mera-warmup", t, 64, -1, List.of(w)).encode());
+            }
+        }
+        for (String level : BenchArgs.required(args, "concurrency").split(",")) {
+            int concurrency = Integer.parseInt(level.trim());
+            Map<LoadWindow.Target, List<LoadWindow>> windows = new LinkedHashMap<>();
+            targets.forEach(t -> windows.put(t, new ArrayList<>()));
+            for (int round = 0; round < rounds; round++) {
+                List<LoadWindow.Target> order = new ArrayList<>(targets);
+                if (round % 2 == 1) {
+                    Collections.reverse(order);
+                }
+                for (LoadWindow.Target t : order) {
+                    System.err.printf("%s: MERA-shaped, %d concurrent, round %d/%d: %.1f s ramp + %.1f s measured%n",
+                            t.name(), concurrency, round + 1, rounds, ramp, seconds / rounds);
+                    windows.get(t).add(LoadWindow.run(vertx, t, bodies, -1, concurrency, loops, ramp,
+                            seconds / rounds, drain));
+                }
+            }
+            for (LoadWindow.Target t : targets) {
+                System.out.println("RESULT " + LoadWindow.merge("mera", t, concurrency, -1, windows.get(t)).encode());
+            }
+        }
+    }
+
+    /** Sends each request once, unstreamed, and reports the prompt lengths and answers the server counted. */
+    private static void describe(Vertx vertx, LoadWindow.Target target, List<Buffer> bodies) throws Exception {
+        HttpClient client = vertx.createHttpClient(StreamLoadVerticle.clientOptions(target.port()));
+        List<Integer> promptTokens = new ArrayList<>();
+        List<Integer> completionTokens = new ArrayList<>();
+        try {
+            for (Buffer body : bodies) {
+                JsonObject answer = client.request(new RequestOptions().setMethod(HttpMethod.POST)
+                                .setURI(StreamLoadVerticle.PATH).putHeader("Content-Type", "application/json"))
+                        .compose(req -> req.send(body))
+                        .compose(resp -> resp.body().compose(b -> resp.statusCode() == 200
+                                ? Future.succeededFuture(b.toJsonObject())
+                                : Future.failedFuture("HTTP " + resp.statusCode() + ": " + b)))
+                        .toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+                JsonObject usage = answer.getJsonObject("usage", new JsonObject());
+                promptTokens.add(usage.getInteger("prompt_tokens", 0));
+                completionTokens.add(usage.getInteger("completion_tokens", 0));
+            }
+        } finally {
+            client.close();
+        }
+        Collections.sort(promptTokens);
+        Collections.sort(completionTokens);
+        JsonObject out = new JsonObject()
+                .put("mode", "mera-requests")
+                .put("target", target.name())
+                .put("requests", bodies.size())
+                .put("tasks", new JsonArray(MeraRequests.taskNames()))
+                .put("prompt_tokens_min", promptTokens.get(0))
+                .put("prompt_tokens_median", promptTokens.get(promptTokens.size() / 2))
+                .put("prompt_tokens_max", promptTokens.get(promptTokens.size() - 1))
+                .put("prompt_tokens_mean", promptTokens.stream().mapToInt(Integer::intValue).average().orElse(0))
+                .put("completion_tokens_min", completionTokens.get(0))
+                .put("completion_tokens_max", completionTokens.get(completionTokens.size() - 1));
+        System.out.println("RESULT " + out.encode());
     }
 
     /** Holds N slow streams open and measures the server's memory idle and with all of them streaming. */
