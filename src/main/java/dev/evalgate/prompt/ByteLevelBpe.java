@@ -55,6 +55,8 @@ final class ByteLevelBpe {
 
     private final AddedTokens added;
     private final Pattern split;
+    /** Whether the regex is Llama 3's, which {@link Llama3Pretokenizer} runs without the regex engine. */
+    private final boolean llama3Split;
     private final Map<String, Integer> vocab;
     private final int[] byteIds;
     private final char[] byteChars;
@@ -71,6 +73,7 @@ final class ByteLevelBpe {
             boolean ignoreMerges, int[] prefix, int[] suffix) {
         this.added = added;
         this.split = split;
+        this.llama3Split = Llama3Pretokenizer.PATTERN.equals(split.pattern());
         this.vocab = vocab;
         this.merges = merges;
         this.ignoreMerges = ignoreMerges;
@@ -237,6 +240,21 @@ final class ByteLevelBpe {
             return;
         }
         int mark = out.size();
+        if (llama3Split) {
+            Llama3Pretokenizer.split(segment, 0, segment.length(), (a, b) -> piece(segment, a, b, out));
+        } else {
+            regexSplit(segment, out);
+        }
+        if (segment.length() <= MAX_CACHED_SEGMENT && seenBefore(segment)) {
+            if (segmentCache.size() >= SEGMENT_CACHE_LIMIT) {
+                segmentCache.clear();
+            }
+            segmentCache.put(segment, out.copy(mark));
+        }
+    }
+
+    /** The pieces of a segment by the pre-tokenizer's regex ({@code Isolated}: matches and the gaps between them). */
+    private void regexSplit(String segment, IntBuffer out) {
         Matcher m = split.matcher(segment);
         int last = 0;
         while (m.find()) {
@@ -251,12 +269,6 @@ final class ByteLevelBpe {
         }
         if (last < segment.length()) {
             piece(segment, last, segment.length(), out);
-        }
-        if (segment.length() <= MAX_CACHED_SEGMENT && seenBefore(segment)) {
-            if (segmentCache.size() >= SEGMENT_CACHE_LIMIT) {
-                segmentCache.clear();
-            }
-            segmentCache.put(segment, out.copy(mark));
         }
     }
 
