@@ -138,20 +138,18 @@ final class Llama3Pretokenizer {
     }
 
     private static int letters(CharSequence text, int i, int to) {
-        while (i < to) {
-            int c = codePoint(text, i, to);
-            if (kind(c) != LETTER) {
-                break;
-            }
-            i += Character.charCount(c);
-        }
-        return i;
+        return run(text, i, to, LETTER);
     }
 
     private static int others(CharSequence text, int i, int to) {
+        return run(text, i, to, OTHER);
+    }
+
+    /** The end of the run of code points of one kind from {@code i}. */
+    private static int run(CharSequence text, int i, int to, byte kind) {
         while (i < to) {
             int c = codePoint(text, i, to);
-            if (kind(c) != OTHER) {
+            if (kind(c) != kind) {
                 break;
             }
             i += Character.charCount(c);

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.stream.Collectors;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -514,7 +515,7 @@ public final class BenchReport {
         JsonObject req = report.getJsonObject("mera_requests");
         sb.append(String.format(Locale.ROOT, "MERA-shaped requests (default system prompt on; %s; prompt tokens %s..%s,"
                 + " median %s; answers %s..%s tokens, stop at a new line), streamed, back to back%n%n",
-                req == null ? "?" : String.join(", ", req.getJsonArray("tasks").getList()),
+                req == null ? "?" : req.getJsonArray("tasks").stream().map(String::valueOf).collect(Collectors.joining(", ")),
                 req == null ? "?" : req.getValue("prompt_tokens_min"), req == null ? "?" : req.getValue("prompt_tokens_max"),
                 req == null ? "?" : req.getValue("prompt_tokens_median"),
                 req == null ? "?" : req.getValue("completion_tokens_min"),

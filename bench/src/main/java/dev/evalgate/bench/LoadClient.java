@@ -198,25 +198,37 @@ public final class LoadClient {
         }
         for (String level : BenchArgs.required(args, "concurrency").split(",")) {
             int concurrency = Integer.parseInt(level.trim());
-            Map<LoadWindow.Target, List<LoadWindow>> windows = new LinkedHashMap<>();
-            targets.forEach(t -> windows.put(t, new ArrayList<>()));
-            for (int round = 0; round < rounds; round++) {
-                List<LoadWindow.Target> order = new ArrayList<>(targets);
-                if (round % 2 == 1) {
-                    Collections.reverse(order);
-                }
-                for (LoadWindow.Target t : order) {
-                    System.err.printf("%s: %d streams, round %d/%d: %.1f s ramp + %.1f s measured%n", t.name(),
-                            concurrency, round + 1, rounds, ramp, seconds / rounds);
-                    windows.get(t).add(LoadWindow.run(vertx, t, body, maxTokens, concurrency, loops, ramp,
-                            seconds / rounds, drain));
-                }
-            }
+            Map<LoadWindow.Target, List<LoadWindow>> windows = rounds(targets, rounds,
+                    "%d streams, %.1f s ramp + %.1f s measured".formatted(concurrency, ramp, seconds / rounds),
+                    t -> LoadWindow.run(vertx, t, body, maxTokens, concurrency, loops, ramp, seconds / rounds, drain));
             for (LoadWindow.Target t : targets) {
                 JsonObject r = LoadWindow.merge("throughput", t, concurrency, maxTokens, windows.get(t));
                 System.out.println("RESULT " + r.encode());
             }
         }
+    }
+
+    /** Measures one window of one target. */
+    private interface WindowRun {
+        LoadWindow run(LoadWindow.Target target) throws Exception;
+    }
+
+    /** One concurrency level: every target gets one window per round, in reversed order every other round. */
+    private static Map<LoadWindow.Target, List<LoadWindow>> rounds(List<LoadWindow.Target> targets, int rounds,
+            String what, WindowRun run) throws Exception {
+        Map<LoadWindow.Target, List<LoadWindow>> windows = new LinkedHashMap<>();
+        targets.forEach(t -> windows.put(t, new ArrayList<>()));
+        for (int round = 0; round < rounds; round++) {
+            List<LoadWindow.Target> order = new ArrayList<>(targets);
+            if (round % 2 == 1) {
+                Collections.reverse(order);
+            }
+            for (LoadWindow.Target t : order) {
+                System.err.printf("%s: %s, round %d/%d%n", t.name(), what, round + 1, rounds);
+                windows.get(t).add(run.run(t));
+            }
+        }
+        return windows;
     }
 
     /**
@@ -241,20 +253,10 @@ public final class LoadClient {
         }
         for (String level : BenchArgs.required(args, "concurrency").split(",")) {
             int concurrency = Integer.parseInt(level.trim());
-            Map<LoadWindow.Target, List<LoadWindow>> windows = new LinkedHashMap<>();
-            targets.forEach(t -> windows.put(t, new ArrayList<>()));
-            for (int round = 0; round < rounds; round++) {
-                List<LoadWindow.Target> order = new ArrayList<>(targets);
-                if (round % 2 == 1) {
-                    Collections.reverse(order);
-                }
-                for (LoadWindow.Target t : order) {
-                    System.err.printf("%s: MERA-shaped, %d concurrent, round %d/%d: %.1f s ramp + %.1f s measured%n",
-                            t.name(), concurrency, round + 1, rounds, ramp, seconds / rounds);
-                    windows.get(t).add(LoadWindow.run(vertx, t, bodies, -1, concurrency, loops, ramp,
-                            seconds / rounds, drain));
-                }
-            }
+            Map<LoadWindow.Target, List<LoadWindow>> windows = rounds(targets, rounds,
+                    "MERA-shaped, %d concurrent, %.1f s ramp + %.1f s measured".formatted(concurrency, ramp,
+                            seconds / rounds),
+                    t -> LoadWindow.run(vertx, t, bodies, -1, concurrency, loops, ramp, seconds / rounds, drain));
             for (LoadWindow.Target t : targets) {
                 System.out.println("RESULT " + LoadWindow.merge("mera", t, concurrency, -1, windows.get(t)).encode());
             }
