@@ -9,6 +9,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
@@ -36,10 +37,12 @@ final class ByteLevelBpe {
 
     /** Pieces longer than this (in chars) are encoded every time rather than cached. */
     private static final int MAX_CACHED_PIECE = 64;
-    private static final int PIECE_CACHE_LIMIT = 1 << 17;
+    private static final int PIECE_CACHE_LIMIT = 1 << 16;
     /** Segments longer than this (in chars) are not cached. */
     private static final int MAX_CACHED_SEGMENT = 1 << 15;
     private static final int SEGMENT_CACHE_LIMIT = 1024;
+    /** At most this many chars of segment text are cached (8 MiB of it), whatever their number. */
+    private static final long SEGMENT_CACHE_CHARS = 1 << 22;
     /** Heap entries pack rank, position and new id into 21 bits each. */
     private static final int FIELD_BITS = 21;
     private static final long FIELD_MASK = (1L << FIELD_BITS) - 1;
@@ -66,6 +69,7 @@ final class ByteLevelBpe {
     private final int[] suffix;
     private final ConcurrentHashMap<String, int[]> pieceCache = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, int[]> segmentCache = new ConcurrentHashMap<>();
+    private final AtomicLong segmentCacheChars = new AtomicLong();
     /** Hashes of segments seen once, one per slot: the cache's admission filter. */
     private final int[] seenSegments = new int[SEGMENT_CACHE_LIMIT * 4];
 
@@ -197,6 +201,7 @@ final class ByteLevelBpe {
     /** Forgets every cached segment and piece (for measuring the encoder cold). */
     void clearCaches() {
         segmentCache.clear();
+        segmentCacheChars.set(0);
         pieceCache.clear();
         Arrays.fill(seenSegments, 0);
     }
@@ -246,8 +251,10 @@ final class ByteLevelBpe {
             regexSplit(segment, out);
         }
         if (segment.length() <= MAX_CACHED_SEGMENT && seenBefore(segment)) {
-            if (segmentCache.size() >= SEGMENT_CACHE_LIMIT) {
+            if (segmentCache.size() >= SEGMENT_CACHE_LIMIT
+                    || segmentCacheChars.addAndGet(segment.length()) > SEGMENT_CACHE_CHARS) {
                 segmentCache.clear();
+                segmentCacheChars.set(segment.length());
             }
             segmentCache.put(segment, out.copy(mark));
         }
