@@ -39,6 +39,9 @@ public final class BenchReport {
      * with {@code --mera-reference-rps} (bench/run: {@code BENCH_MERA_REFERENCE_RPS}) after measuring the old revision.
      */
     static final double MERA_REFERENCE_RPS_AT_64 = 360;
+    /** The embedded llama.cpp engine through the gateway against the binding driven directly (issue 16). */
+    static final double MIN_LLAMACPP_RATIO = 0.95;
+    static final String LLAMACPP = "evalgate-llamacpp";
 
     private BenchReport() {
     }
@@ -68,8 +71,15 @@ public final class BenchReport {
         Map<Integer, JsonObject> meraEvalgate = new TreeMap<>();
         Map<Integer, JsonObject> meraBaseline = new TreeMap<>();
         JsonObject meraRequests = null;
+        Map<Integer, JsonObject> llamaGateway = new TreeMap<>();
+        Map<Integer, JsonObject> llamaDirect = new TreeMap<>();
         for (JsonObject r : lines) {
+            if (LLAMACPP.equals(r.getString("target")) && "throughput".equals(r.getString("mode"))) {
+                llamaGateway.put(r.getInteger("concurrency"), r);
+                continue;
+            }
             switch (r.getString("mode")) {
+                case "llamacpp" -> llamaDirect.put(r.getInteger("concurrency"), r);
                 case "mera" -> ("baseline".equals(r.getString("target")) ? meraBaseline : meraEvalgate)
                         .put(r.getInteger("concurrency"), r);
                 case "mera-requests" -> meraRequests = r;
@@ -123,7 +133,20 @@ public final class BenchReport {
             }
             mera.add(row);
         }
+        JsonArray llamacpp = new JsonArray();
+        for (Integer c : union(llamaGateway, llamaDirect)) {
+            JsonObject e = llamaGateway.get(c);
+            JsonObject d = llamaDirect.get(c);
+            JsonObject row = new JsonObject().put("concurrency", c).put("evalgate", e).put("direct", d);
+            if (e != null && d != null) {
+                double dt = d.getDouble("tokens_per_second");
+                row.put("ratio", dt == 0 ? null : e.getDouble("tokens_per_second") / dt);
+                row.put("added_ttft_p50_ms", diff(e, d, "ttft_p50_ms"));
+            }
+            llamacpp.add(row);
+        }
         JsonObject report = new JsonObject()
+                .put("llamacpp", llamacpp)
                 .put("date", Instant.now().toString())
                 .put("machine", machine())
                 .put("config", config(args))
@@ -294,6 +317,17 @@ public final class BenchReport {
                         none, clean && clean(sc)));
             }
         }
+        for (Object o : report.getJsonArray("llamacpp", new JsonArray())) {
+            JsonObject r = (JsonObject) o;
+            Double ratio = r.getDouble("ratio");
+            if (ratio != null) {
+                out.add(target("llama.cpp through the gateway >= 0.95 x the binding driven directly, tok/s at "
+                        + r.getInteger("concurrency") + " streams", fmt(ratio, 3) + " x; TTFT p50 "
+                        + (r.getDouble("added_ttft_p50_ms") == null ? "-" : signed(r.getDouble("added_ttft_p50_ms")))
+                        + " ms", ratio >= MIN_LLAMACPP_RATIO,
+                        clean(r.getJsonObject("evalgate"))));
+            }
+        }
         for (Object o : report.getJsonArray("memory")) {
             JsonObject m = (JsonObject) o;
             if (m.getInteger("streams") == HOLD_TARGET_STREAMS) {
@@ -408,6 +442,56 @@ public final class BenchReport {
         if (!mera.isEmpty()) {
             renderMera(sb, report, mera);
         }
+        if (!report.getJsonArray("throughput").isEmpty()) {
+            renderStreaming(sb, report, config);
+        }
+        JsonArray memory = report.getJsonArray("memory");
+        if (!memory.isEmpty()) {
+            sb.append(String.format(Locale.ROOT, "%nmemory per open stream: gateway, synthetic engine at %s token/s per"
+                    + " stream, heap after full GC%n%n", config.getString("hold-rate", "?")));
+            sb.append(String.format(Locale.ROOT, "%7s | %6s | %15s | %14s | %15s | %14s | %s%n", "streams", "held",
+                    "heap/stream KiB", "RSS/stream KiB", "total heap MiB", "idle heap MiB", "heap after close MiB"));
+            for (Object o : memory) {
+                JsonObject m = (JsonObject) o;
+                sb.append(String.format(Locale.ROOT, "%7d | %6d | %15s | %14s | %15s | %14s | %s%n",
+                        m.getInteger("streams"), m.getInteger("streams_held"), fmt(m.getDouble("heap_per_stream_kib"), 2),
+                        fmt(m.getDouble("rss_per_stream_kib"), 2), fmt(m.getDouble("loaded_heap_mib"), 1),
+                        fmt(m.getDouble("idle_heap_mib"), 1), fmt(m.getDouble("after_close_heap_mib"), 1)));
+            }
+        }
+        JsonArray llamacpp = report.getJsonArray("llamacpp", new JsonArray());
+        if (!llamacpp.isEmpty()) {
+            sb.append(String.format(Locale.ROOT, "%nllama.cpp (the gateway's default tiny model): through the gateway against"
+                    + " the binding driven directly in a loop, same model, parameters and prompt ids%n"));
+            sb.append(String.format(Locale.ROOT, "%7s | %14s | %14s | %6s | %21s%n", "streams", "gateway tok/s",
+                    "direct tok/s", "ratio", "TTFT p50 ms gw/direct"));
+            for (Object o : llamacpp) {
+                JsonObject r = (JsonObject) o;
+                JsonObject e = r.getJsonObject("evalgate");
+                JsonObject d = r.getJsonObject("direct");
+                sb.append(String.format(Locale.ROOT, "%7d | %14s | %14s | %6s | %21s%n", r.getInteger("concurrency"),
+                        e == null ? "-" : fmt(e.getDouble("tokens_per_second"), 0),
+                        d == null ? "-" : fmt(d.getDouble("tokens_per_second"), 0), fmt(r.getDouble("ratio"), 3),
+                        pair(e, d, "ttft_p50_ms")));
+            }
+        }
+        sb.append(String.format(Locale.ROOT, "%ntargets:%n"));
+        for (Object o : report.getJsonArray("targets")) {
+            JsonObject t = (JsonObject) o;
+            sb.append(String.format(Locale.ROOT, "%s  %s: %s%s%n", t.getBoolean("pass") ? "PASS" : "FAIL",
+                    t.getString("target"), t.getString("value"),
+                    t.getBoolean("measurement_clean") ? "" : " (measurement had errors or incomplete streams)"));
+        }
+        JsonArray problems = report.getJsonArray("problems");
+        if (!problems.isEmpty()) {
+            sb.append(String.format(Locale.ROOT, "%nproblems:%n"));
+            problems.forEach(p -> sb.append("  - ").append(p).append('\n'));
+        }
+        return sb.toString();
+    }
+
+    /** The 256-token streaming points: tokens/s and TTFT against the bare server, the gateway's clock, scoring, CPU. */
+    private static void renderStreaming(StringBuilder sb, JsonObject report, JsonObject config) {
         sb.append(String.format(Locale.ROOT, "streaming: synthetic engine as fast as possible, %s tokens per stream, %s s"
                 + " measured per point in %s rounds alternating gateway and baseline%n", config.getString("max-tokens", "?"),
                 config.getString("seconds", "?"), config.getString("rounds", "?")));
@@ -481,33 +565,6 @@ public final class BenchReport {
                 }
             }
         }
-        JsonArray memory = report.getJsonArray("memory");
-        if (!memory.isEmpty()) {
-            sb.append(String.format(Locale.ROOT, "%nmemory per open stream: gateway, synthetic engine at %s token/s per"
-                    + " stream, heap after full GC%n%n", config.getString("hold-rate", "?")));
-            sb.append(String.format(Locale.ROOT, "%7s | %6s | %15s | %14s | %15s | %14s | %s%n", "streams", "held",
-                    "heap/stream KiB", "RSS/stream KiB", "total heap MiB", "idle heap MiB", "heap after close MiB"));
-            for (Object o : memory) {
-                JsonObject m = (JsonObject) o;
-                sb.append(String.format(Locale.ROOT, "%7d | %6d | %15s | %14s | %15s | %14s | %s%n",
-                        m.getInteger("streams"), m.getInteger("streams_held"), fmt(m.getDouble("heap_per_stream_kib"), 2),
-                        fmt(m.getDouble("rss_per_stream_kib"), 2), fmt(m.getDouble("loaded_heap_mib"), 1),
-                        fmt(m.getDouble("idle_heap_mib"), 1), fmt(m.getDouble("after_close_heap_mib"), 1)));
-            }
-        }
-        sb.append(String.format(Locale.ROOT, "%ntargets:%n"));
-        for (Object o : report.getJsonArray("targets")) {
-            JsonObject t = (JsonObject) o;
-            sb.append(String.format(Locale.ROOT, "%s  %s: %s%s%n", t.getBoolean("pass") ? "PASS" : "FAIL",
-                    t.getString("target"), t.getString("value"),
-                    t.getBoolean("measurement_clean") ? "" : " (measurement had errors or incomplete streams)"));
-        }
-        JsonArray problems = report.getJsonArray("problems");
-        if (!problems.isEmpty()) {
-            sb.append(String.format(Locale.ROOT, "%nproblems:%n"));
-            problems.forEach(p -> sb.append("  - ").append(p).append('\n'));
-        }
-        return sb.toString();
     }
 
     /** The MERA-shaped points: requests/s and time to first content against the bare server, and the gateway's split. */

@@ -35,6 +35,8 @@ import io.vertx.core.json.JsonObject;
  * <li>{@code hold --port P --pid PID --streams N --max-tokens M}: N slow streams held open; the server's memory
  * after a full GC, idle and loaded.</li>
  * <li>{@code gold --port P}: uploads the PARus gold that tagged targets' requests are scored against.</li>
+ * <li>{@code tokenize --port P --out FILE}: the gateway's {@code /tokenize} answer for the bench's chat request (the
+ * prompt ids its engine receives), for {@link LlamaCppDirect}.</li>
  * <li>{@code mera --targets NAME:PORT:PID,... --concurrency 1,64,512 --requests N --seconds S --rounds R
  * --warmup-seconds W --jit-warmup-seconds J}: the same rounds with MERA-shaped requests ({@link MeraRequests}: long
  * prompts, answers of 1 to 8 tokens), N distinct ones sent in turn; requests/s and time to first content. First,
@@ -63,6 +65,7 @@ public final class LoadClient {
                 case "hold" -> hold(vertx, args, loops);
                 case "gold" -> gold(vertx, args);
                 case "mera" -> mera(vertx, args, loops);
+                case "tokenize" -> tokenize(vertx, args);
                 default -> throw new IllegalArgumentException("unknown mode " + argv[0]);
             }
         } finally {
@@ -133,6 +136,22 @@ public final class LoadClient {
         }
         out.remove("pieces");
         System.out.println("RESULT " + out.encode());
+    }
+
+    /** Saves the gateway's token ids of the bench's chat prompt, rendered as its engine receives it. */
+    private static void tokenize(Vertx vertx, Map<String, String> args) throws Exception {
+        int port = BenchArgs.intArg(args, "port", 8080);
+        JsonObject body = new JsonObject().put("messages", requestBody(1).toJsonObject().getJsonArray("messages"));
+        HttpClient client = vertx.createHttpClient(StreamLoadVerticle.clientOptions(port));
+        String answer = client.request(new RequestOptions().setMethod(HttpMethod.POST).setURI("/tokenize")
+                        .putHeader("Content-Type", "application/json"))
+                .compose(req -> req.send(body.toBuffer()))
+                .compose(resp -> resp.body().compose(b -> resp.statusCode() == 200 ? Future.succeededFuture(b.toString())
+                        : Future.failedFuture("HTTP " + resp.statusCode() + ": " + b)))
+                .toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        client.close();
+        Files.writeString(Path.of(BenchArgs.required(args, "out")), answer);
+        System.err.println("prompt ids: " + new JsonObject(answer).getJsonArray("tokens").size());
     }
 
     /** Uploads PARus gold for the documents tagged requests name, so that the gateway scores them for real. */
