@@ -120,31 +120,8 @@ public final class BenchReport {
             }
             throughput.add(row);
         }
-        JsonArray mera = new JsonArray();
-        for (Integer c : union(meraEvalgate, meraBaseline)) {
-            JsonObject e = meraEvalgate.get(c);
-            JsonObject b = meraBaseline.get(c);
-            JsonObject row = new JsonObject().put("concurrency", c).put("evalgate", e).put("baseline", b);
-            if (e != null && b != null) {
-                double br = b.getDouble("requests_per_second");
-                row.put("ratio", br == 0 ? null : e.getDouble("requests_per_second") / br);
-                row.put("added_ttft_p50_ms", diff(e, b, "ttft_p50_ms"));
-                row.put("added_ttft_p99_ms", diff(e, b, "ttft_p99_ms"));
-            }
-            mera.add(row);
-        }
-        JsonArray llamacpp = new JsonArray();
-        for (Integer c : union(llamaGateway, llamaDirect)) {
-            JsonObject e = llamaGateway.get(c);
-            JsonObject d = llamaDirect.get(c);
-            JsonObject row = new JsonObject().put("concurrency", c).put("evalgate", e).put("direct", d);
-            if (e != null && d != null) {
-                double dt = d.getDouble("tokens_per_second");
-                row.put("ratio", dt == 0 ? null : e.getDouble("tokens_per_second") / dt);
-                row.put("added_ttft_p50_ms", diff(e, d, "ttft_p50_ms"));
-            }
-            llamacpp.add(row);
-        }
+        JsonArray mera = pairs(meraEvalgate, meraBaseline, "baseline", "requests_per_second");
+        JsonArray llamacpp = pairs(llamaGateway, llamaDirect, "direct", "tokens_per_second");
         JsonObject report = new JsonObject()
                 .put("llamacpp", llamacpp)
                 .put("date", Instant.now().toString())
@@ -159,6 +136,28 @@ public final class BenchReport {
         report.put("targets", targets(report));
         report.put("problems", problems(report));
         return report;
+    }
+
+    /**
+     * Rows by concurrency of the gateway against a reference ({@code other}): both points, the ratio of their
+     * {@code rate}, and the TTFT the gateway adds (p50, p99).
+     */
+    private static JsonArray pairs(Map<Integer, JsonObject> evalgate, Map<Integer, JsonObject> reference, String other,
+            String rate) {
+        JsonArray rows = new JsonArray();
+        for (Integer c : union(evalgate, reference)) {
+            JsonObject e = evalgate.get(c);
+            JsonObject r = reference.get(c);
+            JsonObject row = new JsonObject().put("concurrency", c).put("evalgate", e).put(other, r);
+            if (e != null && r != null) {
+                double rr = r.getDouble(rate);
+                row.put("ratio", rr == 0 ? null : e.getDouble(rate) / rr);
+                row.put("added_ttft_p50_ms", diff(e, r, "ttft_p50_ms"));
+                row.put("added_ttft_p99_ms", diff(e, r, "ttft_p99_ms"));
+            }
+            rows.add(row);
+        }
+        return rows;
     }
 
     private static List<Integer> union(Map<Integer, JsonObject> a, Map<Integer, JsonObject> b) {

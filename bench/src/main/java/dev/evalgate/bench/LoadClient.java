@@ -199,30 +199,40 @@ public final class LoadClient {
      * machine's speed during the run lands on all targets alike.
      */
     private static void throughput(Vertx vertx, Map<String, String> args, int loops) throws Exception {
-        List<LoadWindow.Target> targets = targets(args);
         int maxTokens = BenchArgs.intArg(args, "max-tokens", 256);
+        levels(vertx, args, loops, "throughput", List.of(requestBody(maxTokens)), maxTokens);
+    }
+
+    /**
+     * The concurrency levels of one mode: a JIT warm-up per target (printed, not counted), then per level the rounds.
+     *
+     * @param maxTokens content events a complete stream has, -1 when any count is complete
+     */
+    private static void levels(Vertx vertx, Map<String, String> args, int loops, String mode, List<Buffer> bodies,
+            int maxTokens) throws Exception {
+        List<LoadWindow.Target> targets = targets(args);
         double ramp = BenchArgs.doubleArg(args, "warmup-seconds", 1.5);
         double seconds = BenchArgs.doubleArg(args, "seconds", 12);
         int rounds = BenchArgs.intArg(args, "rounds", 3);
         double drain = BenchArgs.doubleArg(args, "drain-seconds", 30);
         double jitWarmup = BenchArgs.doubleArg(args, "jit-warmup-seconds", 0);
-        Buffer body = requestBody(maxTokens);
         if (jitWarmup > 0) {
             // every JVM, the client's included, compiles the streaming path under load first; printed, not counted
             for (LoadWindow.Target t : targets) {
-                System.err.printf("%s: JIT warm-up, 64 streams for %.0f s%n", t.name(), jitWarmup);
-                LoadWindow w = LoadWindow.run(vertx, t, body, maxTokens, 64, loops, 0, jitWarmup, drain);
-                System.out.println("RESULT " + LoadWindow.merge("warmup", t, 64, maxTokens, List.of(w)).encode());
+                System.err.printf("%s: JIT warm-up (%s), 64 streams for %.0f s%n", t.name(), mode, jitWarmup);
+                LoadWindow w = LoadWindow.run(vertx, t, bodies, maxTokens, 64, loops, 0, jitWarmup, drain);
+                String warmup = "throughput".equals(mode) ? "warmup" : mode + "-warmup";
+                System.out.println("RESULT " + LoadWindow.merge(warmup, t, 64, maxTokens, List.of(w)).encode());
             }
         }
         for (String level : BenchArgs.required(args, "concurrency").split(",")) {
             int concurrency = Integer.parseInt(level.trim());
             Map<LoadWindow.Target, List<LoadWindow>> windows = rounds(targets, rounds,
-                    "%d streams, %.1f s ramp + %.1f s measured".formatted(concurrency, ramp, seconds / rounds),
-                    t -> LoadWindow.run(vertx, t, body, maxTokens, concurrency, loops, ramp, seconds / rounds, drain));
+                    "%s, %d concurrent, %.1f s ramp + %.1f s measured".formatted(mode, concurrency, ramp,
+                            seconds / rounds),
+                    t -> LoadWindow.run(vertx, t, bodies, maxTokens, concurrency, loops, ramp, seconds / rounds, drain));
             for (LoadWindow.Target t : targets) {
-                JsonObject r = LoadWindow.merge("throughput", t, concurrency, maxTokens, windows.get(t));
-                System.out.println("RESULT " + r.encode());
+                System.out.println("RESULT " + LoadWindow.merge(mode, t, concurrency, maxTokens, windows.get(t)).encode());
             }
         }
     }
@@ -255,31 +265,9 @@ public final class LoadClient {
      * at their answer's budget or at a new line, so any content count is complete.
      */
     private static void mera(Vertx vertx, Map<String, String> args, int loops) throws Exception {
-        List<LoadWindow.Target> targets = targets(args);
-        double ramp = BenchArgs.doubleArg(args, "warmup-seconds", 1);
-        double seconds = BenchArgs.doubleArg(args, "seconds", 12);
-        int rounds = BenchArgs.intArg(args, "rounds", 3);
-        double drain = BenchArgs.doubleArg(args, "drain-seconds", 30);
-        double jitWarmup = BenchArgs.doubleArg(args, "jit-warmup-seconds", 0);
-        List<Buffer> bodies = MeraRequests.bodies(BenchArgs.intArg(args, "requests", 96), true, 16);
-        describe(vertx, targets.get(0), MeraRequests.bodies(BenchArgs.intArg(args, "requests", 96), false, 16));
-        if (jitWarmup > 0) {
-            for (LoadWindow.Target t : targets) {
-                System.err.printf("%s: MERA-shaped JIT warm-up, 64 streams for %.0f s%n", t.name(), jitWarmup);
-                LoadWindow w = LoadWindow.run(vertx, t, bodies, -1, 64, loops, 0, jitWarmup, drain);
-                System.out.println("RESULT " + LoadWindow.merge("mera-warmup", t, 64, -1, List.of(w)).encode());
-            }
-        }
-        for (String level : BenchArgs.required(args, "concurrency").split(",")) {
-            int concurrency = Integer.parseInt(level.trim());
-            Map<LoadWindow.Target, List<LoadWindow>> windows = rounds(targets, rounds,
-                    "MERA-shaped, %d concurrent, %.1f s ramp + %.1f s measured".formatted(concurrency, ramp,
-                            seconds / rounds),
-                    t -> LoadWindow.run(vertx, t, bodies, -1, concurrency, loops, ramp, seconds / rounds, drain));
-            for (LoadWindow.Target t : targets) {
-                System.out.println("RESULT " + LoadWindow.merge("mera", t, concurrency, -1, windows.get(t)).encode());
-            }
-        }
+        int requests = BenchArgs.intArg(args, "requests", 96);
+        describe(vertx, targets(args).get(0), MeraRequests.bodies(requests, false, 16));
+        levels(vertx, args, loops, "mera", MeraRequests.bodies(requests, true, 16), -1);
     }
 
     /** Sends each request once, unstreamed, and reports the prompt lengths and answers the server counted. */
