@@ -117,8 +117,9 @@ public final class ChatCompletionService {
                     req.chatTemplateKwargs(), requestedMax);
             prompt = new RenderedPrompt(null, new int[0], applied.systemPrompt());
         } else {
+            // the text is not needed once tokenized: a stream keeps only the ids (a long prompt's text is kilobytes)
             prompt = renderer.render(ChatMessages.normalize(req.messages(), limits), req.tools(), addGenerationPrompt,
-                    req.chatTemplateKwargs());
+                    req.chatTemplateKwargs()).withoutText();
         }
         SamplingParams sampling = SamplingFields.validated(model, req.temperature(), req.topP(), req.topK(),
                 req.seed(), requestedMax, maxParam, "messages", req.stop(), req.includeStopStrInOutput(), n, prompt.tokens().length);
@@ -279,6 +280,7 @@ public final class ChatCompletionService {
         for (int i = 0; i < p.n(); i++) {
             choices.add(new ChoiceRunner.Choice(p.prompt().tokens(), p.sampling().forSequence(i), p.chat()));
         }
+        timings.promptStages(p.prompt().templateNanos(), p.prompt().tokenizerNanos());
         timings.requestToEngine(System.nanoTime() - p.receivedNanos());
         ChoiceRunner.run(model.engine(), p.id(), choices, p.firstTokenAt(), p.receivedNanos(), timings, response, sink,
                 ticket, generationSpan(p.id(), p.sampling()));

@@ -15,6 +15,7 @@ import dev.evalgate.engine.EngineUnavailableException;
 import dev.evalgate.engine.InvalidParameterException;
 import dev.evalgate.prompt.jinja.ChatTemplateException;
 import dev.evalgate.store.StoreUnavailableException;
+import io.netty.buffer.ByteBuf;
 import io.vertx.core.http.HttpServerResponse;
 
 /**
@@ -35,7 +36,11 @@ public final class OpenAiErrors {
             throw ApiException.badRequest(null, "The request body is empty; it must be a JSON object.");
         }
         try {
-            T req = mapper.readValue(body.getBytes(), type);
+            // parse the request's own bytes where they are reachable: a long prompt is not copied first
+            ByteBuf bytes = body.getByteBuf();
+            T req = bytes.hasArray()
+                    ? mapper.readValue(bytes.array(), bytes.arrayOffset() + bytes.readerIndex(), bytes.readableBytes(), type)
+                    : mapper.readValue(body.getBytes(), type);
             if (req == null) {
                 throw ApiException.badRequest(null, "The request body must be a JSON object.");
             }

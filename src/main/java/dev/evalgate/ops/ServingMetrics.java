@@ -15,7 +15,9 @@ import io.micrometer.core.instrument.Timer;
  * {@code vllm:}): time to first token, inter-token latency, end-to-end latency, queue time, prompt and generated
  * tokens, requests running and waiting, successes by finish reason; plus admission refusals and the time evalgate
  * itself adds ({@code evalgate_request_to_engine_seconds}: request read to engine asked; {@code
- * evalgate_token_to_socket_seconds}: engine token to bytes on the socket, one record per socket write). Latency
+ * evalgate_prompt_template_seconds} and {@code evalgate_prompt_tokenizer_seconds}: the chat template and the tokenizer,
+ * inside that; {@code evalgate_token_to_socket_seconds}: engine token to bytes on the socket, one record per socket
+ * write). Latency
  * histograms span 1 µs to 10 min. Thread-safe; the per-token methods cost a histogram update each.
  */
 public final class ServingMetrics {
@@ -24,6 +26,8 @@ public final class ServingMetrics {
     private final String model;
     private final Timer requestToEngine;
     private final Timer tokenToSocket;
+    private final Timer promptTemplate;
+    private final Timer promptTokenizer;
     private final Timer firstToken;
     private final Timer interToken;
     private final Timer endToEnd;
@@ -45,6 +49,14 @@ public final class ServingMetrics {
                 .description("From the engine handing over a token to its bytes written to the socket")
                 .publishPercentileHistogram().minimumExpectedValue(Duration.ofNanos(1_000))
                 .maximumExpectedValue(Duration.ofSeconds(10)).register(registry);
+        this.promptTemplate = Timer.builder("evalgate.prompt.template")
+                .description("Rendering a request's chat template").publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofNanos(1_000)).maximumExpectedValue(Duration.ofSeconds(10))
+                .register(registry);
+        this.promptTokenizer = Timer.builder("evalgate.prompt.tokenizer")
+                .description("Tokenizing a request's rendered prompt").publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofNanos(1_000)).maximumExpectedValue(Duration.ofSeconds(10))
+                .register(registry);
         this.firstToken = timer("evalgate.time.to.first.token", "From the request read to its first token",
                 Duration.ofMinutes(10));
         this.interToken = timer("evalgate.inter.token.latency", "Between two tokens of a sequence",
@@ -70,6 +82,16 @@ public final class ServingMetrics {
 
     public void requestToEngine(long nanos) {
         requestToEngine.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** The two parts of preparing a prompt that grow with its length: chat template and tokenizer (0: not run). */
+    public void promptStages(long templateNanos, long tokenizerNanos) {
+        if (templateNanos > 0) {
+            promptTemplate.record(templateNanos, TimeUnit.NANOSECONDS);
+        }
+        if (tokenizerNanos > 0) {
+            promptTokenizer.record(tokenizerNanos, TimeUnit.NANOSECONDS);
+        }
     }
 
     public void tokenToSocket(long nanos) {

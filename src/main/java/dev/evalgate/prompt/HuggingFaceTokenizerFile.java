@@ -9,15 +9,21 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 
-/** A Hugging Face {@code tokenizer.json} run by the Rust tokenizers library (through DJL), offline. */
+/**
+ * A Hugging Face {@code tokenizer.json}, offline. Decoding runs in the Rust tokenizers library (through DJL); so does
+ * encoding, unless the file is of the kind {@link ByteLevelBpe} encodes in Java (Llama 3's), which gives the same ids
+ * without the library's per-call cost and reuses the ids of text it has seen.
+ */
 public final class HuggingFaceTokenizerFile implements Tokenizer {
 
     private final HuggingFaceTokenizer tokenizer;
     private final int vocabularySize;
+    private final ByteLevelBpe bpe;
 
-    private HuggingFaceTokenizerFile(HuggingFaceTokenizer tokenizer, int vocabularySize) {
+    private HuggingFaceTokenizerFile(HuggingFaceTokenizer tokenizer, int vocabularySize, ByteLevelBpe bpe) {
         this.tokenizer = tokenizer;
         this.vocabularySize = vocabularySize;
+        this.bpe = bpe;
     }
 
     /**
@@ -30,12 +36,12 @@ public final class HuggingFaceTokenizerFile implements Tokenizer {
         System.setProperty("ENGINE_CACHE_DIR", nativeCacheDir.toString());
         HuggingFaceTokenizer tokenizer = HuggingFaceTokenizer.newInstance(tokenizerJson,
                 Map.of("addSpecialTokens", "false", "truncation", "false", "padding", "false"));
-        return new HuggingFaceTokenizerFile(tokenizer, vocabularySize(tokenizerJson));
+        JsonNode root = new ObjectMapper().readTree(tokenizerJson.toFile());
+        return new HuggingFaceTokenizerFile(tokenizer, vocabularySize(root), ByteLevelBpe.fromTokenizerJson(root));
     }
 
     /** One more than the highest id of the model's vocabulary and the added tokens (DJL does not tell). */
-    private static int vocabularySize(Path tokenizerJson) throws IOException {
-        JsonNode root = new ObjectMapper().readTree(tokenizerJson.toFile());
+    private static int vocabularySize(JsonNode root) {
         int max = -1;
         for (JsonNode id : root.path("model").path("vocab")) {
             max = Math.max(max, id.asInt());
@@ -53,6 +59,30 @@ public final class HuggingFaceTokenizerFile implements Tokenizer {
 
     @Override
     public int[] encode(String text, boolean addSpecialTokens) {
+        if (bpe != null) {
+            try {
+                return bpe.encode(text, addSpecialTokens);
+            } catch (ByteLevelBpe.Unsupported e) {
+                // text the Java encoder cannot promise to encode exactly: the library decides
+            }
+        }
+        return encodeWithLibrary(text, addSpecialTokens);
+    }
+
+    /** Whether encoding runs in Java ({@link ByteLevelBpe}) rather than in the Rust library. */
+    public boolean encodesInJava() {
+        return bpe != null;
+    }
+
+    /** Forgets the Java encoder's cached ids (for measuring it cold); no-op when encoding runs in the library. */
+    void clearEncodingCaches() {
+        if (bpe != null) {
+            bpe.clearCaches();
+        }
+    }
+
+    /** Encoding by the Rust library alone: the reference the Java encoder is tested against. */
+    int[] encodeWithLibrary(String text, boolean addSpecialTokens) {
         long[] ids = tokenizer.encode(text, addSpecialTokens, false).getIds();
         int[] out = new int[ids.length];
         for (int i = 0; i < ids.length; i++) {

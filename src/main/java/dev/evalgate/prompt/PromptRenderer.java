@@ -19,10 +19,21 @@ public final class PromptRenderer {
     }
 
     /**
-     * A rendered prompt: its text, its token ids and which system prompt it carries ({@code default}, {@code client},
-     * {@code default+client} or {@code none}).
+     * A rendered prompt: its text, its token ids, which system prompt it carries ({@code default}, {@code client},
+     * {@code default+client} or {@code none}), and how long the chat template and the tokenizer took (0 when not run).
      */
-    public record RenderedPrompt(String text, int[] tokens, String systemPrompt) {
+    public record RenderedPrompt(String text, int[] tokens, String systemPrompt, long templateNanos,
+            long tokenizerNanos) {
+
+        /** The same prompt without its text, for a request that needs only the ids while it streams. */
+        public RenderedPrompt withoutText() {
+            return new RenderedPrompt(null, tokens, systemPrompt, templateNanos, tokenizerNanos);
+        }
+
+        /** A prompt evalgate did not render (the engine renders the conversation itself). */
+        public RenderedPrompt(String text, int[] tokens, String systemPrompt) {
+            this(text, tokens, systemPrompt, 0, 0);
+        }
     }
 
     /**
@@ -41,8 +52,11 @@ public final class PromptRenderer {
         context.put("add_generation_prompt", addGenerationPrompt);
         context.put("bos_token", format.bosToken());
         context.put("eos_token", format.eosToken());
+        long start = System.nanoTime();
         String text = format.template().render(context);
-        return new RenderedPrompt(text, format.tokenizer().encode(text, false), applied.systemPrompt());
+        long rendered = System.nanoTime();
+        int[] tokens = format.tokenizer().encode(text, false);
+        return new RenderedPrompt(text, tokens, applied.systemPrompt(), rendered - start, System.nanoTime() - rendered);
     }
 
     /** The system-prompt policy alone, for an engine that renders the conversation itself. */

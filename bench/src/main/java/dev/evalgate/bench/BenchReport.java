@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.stream.Collectors;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -29,6 +30,18 @@ public final class BenchReport {
     static final double MAX_HEAP_BYTES_AT_5000 = 1024.0 * 1024 * 1024;
     /** The target name of the gateway measured with every request tagged, i.e. scored live. */
     static final String SCORED = "evalgate-scored";
+    /** MERA-shaped targets (issue 16): request to engine at 1 stream, and requests/s at 64 against the reference. */
+    static final double MAX_MERA_REQUEST_TO_ENGINE_P50_MS = 1.0;
+    static final double MIN_MERA_SPEEDUP_AT_64 = 4.0;
+    /**
+     * The reference for the MERA-shaped requests/s at 64 connections: the gateway before issue 16 (the Rust tokenizer
+     * through DJL) measured ~360 requests/s on this 2-core machine with a MERA-style ruMMLU request (issue 16). Override
+     * with {@code --mera-reference-rps} (bench/run: {@code BENCH_MERA_REFERENCE_RPS}) after measuring the old revision.
+     */
+    static final double MERA_REFERENCE_RPS_AT_64 = 360;
+    /** The embedded llama.cpp engine through the gateway against the binding driven directly (issue 16). */
+    static final double MIN_LLAMACPP_RATIO = 0.95;
+    static final String LLAMACPP = "evalgate-llamacpp";
 
     private BenchReport() {
     }
@@ -55,8 +68,21 @@ public final class BenchReport {
         JsonArray memory = new JsonArray();
         JsonObject captures = new JsonObject();
         JsonArray warmups = new JsonArray();
+        Map<Integer, JsonObject> meraEvalgate = new TreeMap<>();
+        Map<Integer, JsonObject> meraBaseline = new TreeMap<>();
+        JsonObject meraRequests = null;
+        Map<Integer, JsonObject> llamaGateway = new TreeMap<>();
+        Map<Integer, JsonObject> llamaDirect = new TreeMap<>();
         for (JsonObject r : lines) {
+            if (LLAMACPP.equals(r.getString("target")) && "throughput".equals(r.getString("mode"))) {
+                llamaGateway.put(r.getInteger("concurrency"), r);
+                continue;
+            }
             switch (r.getString("mode")) {
+                case "llamacpp" -> llamaDirect.put(r.getInteger("concurrency"), r);
+                case "mera" -> ("baseline".equals(r.getString("target")) ? meraBaseline : meraEvalgate)
+                        .put(r.getInteger("concurrency"), r);
+                case "mera-requests" -> meraRequests = r;
                 case "throughput" -> (switch (r.getString("target")) {
                     case "baseline" -> baseline;
                     case SCORED -> scored;
@@ -64,7 +90,7 @@ public final class BenchReport {
                 }).put(r.getInteger("concurrency"), r);
                 case "hold" -> memory.add(memoryRow(r));
                 case "capture" -> captures.put(r.getString("target"), r);
-                case "warmup" -> warmups.add(r);
+                case "warmup", "mera-warmup" -> warmups.add(r);
                 default -> {
                 }
             }
@@ -94,10 +120,15 @@ public final class BenchReport {
             }
             throughput.add(row);
         }
+        JsonArray mera = pairs(meraEvalgate, meraBaseline, "baseline", "requests_per_second");
+        JsonArray llamacpp = pairs(llamaGateway, llamaDirect, "direct", "tokens_per_second");
         JsonObject report = new JsonObject()
+                .put("llamacpp", llamacpp)
                 .put("date", Instant.now().toString())
                 .put("machine", machine())
                 .put("config", config(args))
+                .put("mera_requests", meraRequests)
+                .put("mera", mera)
                 .put("stream_captures", captures)
                 .put("throughput", throughput)
                 .put("memory", memory)
@@ -105,6 +136,28 @@ public final class BenchReport {
         report.put("targets", targets(report));
         report.put("problems", problems(report));
         return report;
+    }
+
+    /**
+     * Rows by concurrency of the gateway against a reference ({@code other}): both points, the ratio of their
+     * {@code rate}, and the TTFT the gateway adds (p50, p99).
+     */
+    private static JsonArray pairs(Map<Integer, JsonObject> evalgate, Map<Integer, JsonObject> reference, String other,
+            String rate) {
+        JsonArray rows = new JsonArray();
+        for (Integer c : union(evalgate, reference)) {
+            JsonObject e = evalgate.get(c);
+            JsonObject r = reference.get(c);
+            JsonObject row = new JsonObject().put("concurrency", c).put("evalgate", e).put(other, r);
+            if (e != null && r != null) {
+                double rr = r.getDouble(rate);
+                row.put("ratio", rr == 0 ? null : e.getDouble(rate) / rr);
+                row.put("added_ttft_p50_ms", diff(e, r, "ttft_p50_ms"));
+                row.put("added_ttft_p99_ms", diff(e, r, "ttft_p99_ms"));
+            }
+            rows.add(row);
+        }
+        return rows;
     }
 
     private static List<Integer> union(Map<Integer, JsonObject> a, Map<Integer, JsonObject> b) {
@@ -207,12 +260,36 @@ public final class BenchReport {
 
     private static JsonArray targets(JsonObject report) {
         JsonArray out = new JsonArray();
+        JsonArray mera = report.getJsonArray("mera", new JsonArray());
+        JsonObject mera1 = row(mera, 1);
+        if (mera1 != null && mera1.getJsonObject("evalgate") != null
+                && mera1.getJsonObject("evalgate").containsKey("gateway_request_to_engine")) {
+            JsonObject r2e = mera1.getJsonObject("evalgate").getJsonObject("gateway_request_to_engine");
+            Double p50 = r2e.getDouble("p50_ms");
+            if (p50 != null) {
+                out.add(target("MERA-shaped: request -> engine p50 at 1 stream <= 1 ms", fmt(p50, 3)
+                        + " ms (histogram bucket bound; mean " + fmt(r2e.getDouble("mean_ms"), 3) + " ms)",
+                        p50 <= MAX_MERA_REQUEST_TO_ENGINE_P50_MS, clean(mera1.getJsonObject("evalgate"))));
+            }
+        }
+        JsonObject mera64 = row(mera, 64);
+        if (mera64 != null && mera64.getJsonObject("evalgate") != null) {
+            double reference = Double.parseDouble(report.getJsonObject("config")
+                    .getString("mera-reference-rps", String.valueOf(MERA_REFERENCE_RPS_AT_64)));
+            double rps = mera64.getJsonObject("evalgate").getDouble("requests_per_second");
+            out.add(target("MERA-shaped: requests/s at 64 connections >= 4 x before issue 16 (reference "
+                    + fmt(reference, 0) + " req/s, so >= " + fmt(MIN_MERA_SPEEDUP_AT_64 * reference, 0) + ")",
+                    fmt(rps, 0) + " req/s = " + fmt(rps / reference, 2) + " x the reference; "
+                            + fmt(mera64.getDouble("ratio"), 3) + " x the bare server",
+                    rps >= MIN_MERA_SPEEDUP_AT_64 * reference, clean(mera64.getJsonObject("evalgate"))));
+        }
         JsonObject at64 = row(report.getJsonArray("throughput"), 64);
         if (at64 != null && at64.getValue("ratio") != null) {
             boolean clean = clean(at64.getJsonObject("evalgate")) && clean(at64.getJsonObject("baseline"));
             double ratio = at64.getDouble("ratio");
             boolean met = ratio >= MIN_RATIO_AT_64;
-            out.add(target("tokens/s at 64 streams >= 0.8 x baseline", fmt(ratio, 3) + " x"
+            out.add(target("tokens/s at 64 streams >= 0.8 x baseline (256-token shape, system prompt "
+                    + report.getJsonObject("config").getString("system-prompt-mode", "default") + ")", fmt(ratio, 3) + " x"
                     + agreement(at64.getJsonArray("ratio_by_round"), met, x -> x >= MIN_RATIO_AT_64), met, clean));
             Double p50 = at64.getDouble("added_ttft_p50_ms");
             Double p99 = at64.getDouble("added_ttft_p99_ms");
@@ -237,6 +314,17 @@ public final class BenchReport {
                         + signed(effect) + " ms per round (median) against a round-to-round spread of "
                         + fmt(noise, 3) + " ms untagged; tok/s " + fmt(at64.getDouble("scoring_ratio"), 3) + " x",
                         none, clean && clean(sc)));
+            }
+        }
+        for (Object o : report.getJsonArray("llamacpp", new JsonArray())) {
+            JsonObject r = (JsonObject) o;
+            Double ratio = r.getDouble("ratio");
+            if (ratio != null) {
+                out.add(target("llama.cpp through the gateway >= 0.95 x the binding driven directly, tok/s at "
+                        + r.getInteger("concurrency") + " streams", fmt(ratio, 3) + " x; TTFT p50 "
+                        + (r.getDouble("added_ttft_p50_ms") == null ? "-" : signed(r.getDouble("added_ttft_p50_ms")))
+                        + " ms", ratio >= MIN_LLAMACPP_RATIO,
+                        clean(r.getJsonObject("evalgate"))));
             }
         }
         for (Object o : report.getJsonArray("memory")) {
@@ -349,6 +437,60 @@ public final class BenchReport {
         sb.append(String.format(Locale.ROOT, "gateway %s%s%n", config.getString("git", "?"),
                 "none".equals(config.getString("gateway-patch", "none")) ? ""
                         : " with " + config.getString("gateway-patch") + " applied"));
+        JsonArray mera = report.getJsonArray("mera", new JsonArray());
+        if (!mera.isEmpty()) {
+            renderMera(sb, report, mera);
+        }
+        if (!report.getJsonArray("throughput").isEmpty()) {
+            renderStreaming(sb, report, config);
+        }
+        JsonArray memory = report.getJsonArray("memory");
+        if (!memory.isEmpty()) {
+            sb.append(String.format(Locale.ROOT, "%nmemory per open stream: gateway, synthetic engine at %s token/s per"
+                    + " stream, heap after full GC%n%n", config.getString("hold-rate", "?")));
+            sb.append(String.format(Locale.ROOT, "%7s | %6s | %15s | %14s | %15s | %14s | %s%n", "streams", "held",
+                    "heap/stream KiB", "RSS/stream KiB", "total heap MiB", "idle heap MiB", "heap after close MiB"));
+            for (Object o : memory) {
+                JsonObject m = (JsonObject) o;
+                sb.append(String.format(Locale.ROOT, "%7d | %6d | %15s | %14s | %15s | %14s | %s%n",
+                        m.getInteger("streams"), m.getInteger("streams_held"), fmt(m.getDouble("heap_per_stream_kib"), 2),
+                        fmt(m.getDouble("rss_per_stream_kib"), 2), fmt(m.getDouble("loaded_heap_mib"), 1),
+                        fmt(m.getDouble("idle_heap_mib"), 1), fmt(m.getDouble("after_close_heap_mib"), 1)));
+            }
+        }
+        JsonArray llamacpp = report.getJsonArray("llamacpp", new JsonArray());
+        if (!llamacpp.isEmpty()) {
+            sb.append(String.format(Locale.ROOT, "%nllama.cpp (the gateway's default tiny model): through the gateway against"
+                    + " the binding driven directly in a loop, same model, parameters and prompt ids%n"));
+            sb.append(String.format(Locale.ROOT, "%7s | %14s | %14s | %6s | %21s%n", "streams", "gateway tok/s",
+                    "direct tok/s", "ratio", "TTFT p50 ms gw/direct"));
+            for (Object o : llamacpp) {
+                JsonObject r = (JsonObject) o;
+                JsonObject e = r.getJsonObject("evalgate");
+                JsonObject d = r.getJsonObject("direct");
+                sb.append(String.format(Locale.ROOT, "%7d | %14s | %14s | %6s | %21s%n", r.getInteger("concurrency"),
+                        e == null ? "-" : fmt(e.getDouble("tokens_per_second"), 0),
+                        d == null ? "-" : fmt(d.getDouble("tokens_per_second"), 0), fmt(r.getDouble("ratio"), 3),
+                        pair(e, d, "ttft_p50_ms")));
+            }
+        }
+        sb.append(String.format(Locale.ROOT, "%ntargets:%n"));
+        for (Object o : report.getJsonArray("targets")) {
+            JsonObject t = (JsonObject) o;
+            sb.append(String.format(Locale.ROOT, "%s  %s: %s%s%n", t.getBoolean("pass") ? "PASS" : "FAIL",
+                    t.getString("target"), t.getString("value"),
+                    t.getBoolean("measurement_clean") ? "" : " (measurement had errors or incomplete streams)"));
+        }
+        JsonArray problems = report.getJsonArray("problems");
+        if (!problems.isEmpty()) {
+            sb.append(String.format(Locale.ROOT, "%nproblems:%n"));
+            problems.forEach(p -> sb.append("  - ").append(p).append('\n'));
+        }
+        return sb.toString();
+    }
+
+    /** The 256-token streaming points: tokens/s and TTFT against the bare server, the gateway's clock, scoring, CPU. */
+    private static void renderStreaming(StringBuilder sb, JsonObject report, JsonObject config) {
         sb.append(String.format(Locale.ROOT, "streaming: synthetic engine as fast as possible, %s tokens per stream, %s s"
                 + " measured per point in %s rounds alternating gateway and baseline%n", config.getString("max-tokens", "?"),
                 config.getString("seconds", "?"), config.getString("rounds", "?")));
@@ -422,33 +564,50 @@ public final class BenchReport {
                 }
             }
         }
-        JsonArray memory = report.getJsonArray("memory");
-        if (!memory.isEmpty()) {
-            sb.append(String.format(Locale.ROOT, "%nmemory per open stream: gateway, synthetic engine at %s token/s per"
-                    + " stream, heap after full GC%n%n", config.getString("hold-rate", "?")));
-            sb.append(String.format(Locale.ROOT, "%7s | %6s | %15s | %14s | %15s | %14s | %s%n", "streams", "held",
-                    "heap/stream KiB", "RSS/stream KiB", "total heap MiB", "idle heap MiB", "heap after close MiB"));
-            for (Object o : memory) {
-                JsonObject m = (JsonObject) o;
-                sb.append(String.format(Locale.ROOT, "%7d | %6d | %15s | %14s | %15s | %14s | %s%n",
-                        m.getInteger("streams"), m.getInteger("streams_held"), fmt(m.getDouble("heap_per_stream_kib"), 2),
-                        fmt(m.getDouble("rss_per_stream_kib"), 2), fmt(m.getDouble("loaded_heap_mib"), 1),
-                        fmt(m.getDouble("idle_heap_mib"), 1), fmt(m.getDouble("after_close_heap_mib"), 1)));
+    }
+
+    /** The MERA-shaped points: requests/s and time to first content against the bare server, and the gateway's split. */
+    private static void renderMera(StringBuilder sb, JsonObject report, JsonArray mera) {
+        JsonObject req = report.getJsonObject("mera_requests");
+        sb.append(String.format(Locale.ROOT, "MERA-shaped requests (default system prompt on; %s; prompt tokens %s..%s,"
+                + " median %s; answers %s..%s tokens, stop at a new line), streamed, back to back%n%n",
+                req == null ? "?" : req.getJsonArray("tasks").stream().map(String::valueOf).collect(Collectors.joining(", ")),
+                req == null ? "?" : req.getValue("prompt_tokens_min"), req == null ? "?" : req.getValue("prompt_tokens_max"),
+                req == null ? "?" : req.getValue("prompt_tokens_median"),
+                req == null ? "?" : req.getValue("completion_tokens_min"),
+                req == null ? "?" : req.getValue("completion_tokens_max")));
+        sb.append(String.format(Locale.ROOT, "%7s | %12s | %12s | %6s | %19s | %19s | %10s | %s%n", "streams",
+                "evalgate r/s", "baseline r/s", "ratio", "TTFT p50 ms eg/base", "TTFT p99 ms eg/base", "added p50",
+                "errors eg/base"));
+        for (Object o : mera) {
+            JsonObject r = (JsonObject) o;
+            JsonObject e = r.getJsonObject("evalgate");
+            JsonObject b = r.getJsonObject("baseline");
+            sb.append(String.format(Locale.ROOT, "%7d | %12s | %12s | %6s | %19s | %19s | %10s | %s%n",
+                    r.getInteger("concurrency"),
+                    e == null ? "-" : fmt(e.getDouble("requests_per_second"), 0),
+                    b == null ? "-" : fmt(b.getDouble("requests_per_second"), 0),
+                    fmt(r.getDouble("ratio"), 3), pair(e, b, "ttft_p50_ms"), pair(e, b, "ttft_p99_ms"),
+                    fmt(r.getDouble("added_ttft_p50_ms"), 3), failures(e) + " / " + failures(b)));
+        }
+        sb.append(String.format(Locale.ROOT, "%nthe gateway's split by its own clock (ms, p50 / p99 / mean; p's are bucket"
+                + " bounds): template and tokenizer are parts of request -> engine; queue is admission's wait%n"));
+        sb.append(String.format(Locale.ROOT, "%7s | %22s | %22s | %22s | %22s%n", "streams", "chat template",
+                "tokenizer", "request -> engine", "queue"));
+        for (Object o : mera) {
+            JsonObject r = (JsonObject) o;
+            JsonObject e = r.getJsonObject("evalgate");
+            if (e != null && e.containsKey("gateway_request_to_engine")) {
+                sb.append(String.format(Locale.ROOT, "%7d | %22s | %22s | %22s | %22s%n", r.getInteger("concurrency"),
+                        internal(e.getJsonObject("gateway_prompt_template")),
+                        internal(e.getJsonObject("gateway_prompt_tokenizer")),
+                        internal(e.getJsonObject("gateway_request_to_engine")),
+                        internal(e.getJsonObject("gateway_queue"))));
             }
         }
-        sb.append(String.format(Locale.ROOT, "%ntargets:%n"));
-        for (Object o : report.getJsonArray("targets")) {
-            JsonObject t = (JsonObject) o;
-            sb.append(String.format(Locale.ROOT, "%s  %s: %s%s%n", t.getBoolean("pass") ? "PASS" : "FAIL",
-                    t.getString("target"), t.getString("value"),
-                    t.getBoolean("measurement_clean") ? "" : " (measurement had errors or incomplete streams)"));
-        }
-        JsonArray problems = report.getJsonArray("problems");
-        if (!problems.isEmpty()) {
-            sb.append(String.format(Locale.ROOT, "%nproblems:%n"));
-            problems.forEach(p -> sb.append("  - ").append(p).append('\n'));
-        }
-        return sb.toString();
+        sb.append(String.format(Locale.ROOT, "%nreference: before issue 16, ~360 req/s at 64 connections and 3.7-4.5 ms"
+                + " request -> engine at 1 stream for a ruMMLU request of 871 prompt tokens (issue 16, wrk, same machine)"
+                + "%n%n"));
     }
 
     private static String internal(JsonObject s) {

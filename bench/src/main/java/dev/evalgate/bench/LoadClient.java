@@ -35,6 +35,12 @@ import io.vertx.core.json.JsonObject;
  * <li>{@code hold --port P --pid PID --streams N --max-tokens M}: N slow streams held open; the server's memory
  * after a full GC, idle and loaded.</li>
  * <li>{@code gold --port P}: uploads the PARus gold that tagged targets' requests are scored against.</li>
+ * <li>{@code tokenize --port P --out FILE}: the gateway's {@code /tokenize} answer for the bench's chat request (the
+ * prompt ids its engine receives), for {@link LlamaCppDirect}.</li>
+ * <li>{@code mera --targets NAME:PORT:PID,... --concurrency 1,64,512 --requests N --seconds S --rounds R
+ * --warmup-seconds W --jit-warmup-seconds J}: the same rounds with MERA-shaped requests ({@link MeraRequests}: long
+ * prompts, answers of 1 to 8 tokens), N distinct ones sent in turn; requests/s and time to first content. First,
+ * each distinct request once, unstreamed, to the first target, for its prompt length as the gateway counts it.</li>
  * </ul>
  */
 public final class LoadClient {
@@ -58,6 +64,8 @@ public final class LoadClient {
                 case "throughput" -> throughput(vertx, args, loops);
                 case "hold" -> hold(vertx, args, loops);
                 case "gold" -> gold(vertx, args);
+                case "mera" -> mera(vertx, args, loops);
+                case "tokenize" -> tokenize(vertx, args);
                 default -> throw new IllegalArgumentException("unknown mode " + argv[0]);
             }
         } finally {
@@ -130,6 +138,22 @@ public final class LoadClient {
         System.out.println("RESULT " + out.encode());
     }
 
+    /** Saves the gateway's token ids of the bench's chat prompt, rendered as its engine receives it. */
+    private static void tokenize(Vertx vertx, Map<String, String> args) throws Exception {
+        int port = BenchArgs.intArg(args, "port", 8080);
+        JsonObject body = new JsonObject().put("messages", requestBody(1).toJsonObject().getJsonArray("messages"));
+        HttpClient client = vertx.createHttpClient(StreamLoadVerticle.clientOptions(port));
+        String answer = client.request(new RequestOptions().setMethod(HttpMethod.POST).setURI("/tokenize")
+                        .putHeader("Content-Type", "application/json"))
+                .compose(req -> req.send(body.toBuffer()))
+                .compose(resp -> resp.body().compose(b -> resp.statusCode() == 200 ? Future.succeededFuture(b.toString())
+                        : Future.failedFuture("HTTP " + resp.statusCode() + ": " + b)))
+                .toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        client.close();
+        Files.writeString(Path.of(BenchArgs.required(args, "out")), answer);
+        System.err.println("prompt ids: " + new JsonObject(answer).getJsonArray("tokens").size());
+    }
+
     /** Uploads PARus gold for the documents tagged requests name, so that the gateway scores them for real. */
     private static void gold(Vertx vertx, Map<String, String> args) throws Exception {
         int port = BenchArgs.intArg(args, "port", 8080);
@@ -175,43 +199,112 @@ public final class LoadClient {
      * machine's speed during the run lands on all targets alike.
      */
     private static void throughput(Vertx vertx, Map<String, String> args, int loops) throws Exception {
-        List<LoadWindow.Target> targets = targets(args);
         int maxTokens = BenchArgs.intArg(args, "max-tokens", 256);
+        levels(vertx, args, loops, "throughput", List.of(requestBody(maxTokens)), maxTokens);
+    }
+
+    /**
+     * The concurrency levels of one mode: a JIT warm-up per target (printed, not counted), then per level the rounds.
+     *
+     * @param maxTokens content events a complete stream has, -1 when any count is complete
+     */
+    private static void levels(Vertx vertx, Map<String, String> args, int loops, String mode, List<Buffer> bodies,
+            int maxTokens) throws Exception {
+        List<LoadWindow.Target> targets = targets(args);
         double ramp = BenchArgs.doubleArg(args, "warmup-seconds", 1.5);
         double seconds = BenchArgs.doubleArg(args, "seconds", 12);
         int rounds = BenchArgs.intArg(args, "rounds", 3);
         double drain = BenchArgs.doubleArg(args, "drain-seconds", 30);
         double jitWarmup = BenchArgs.doubleArg(args, "jit-warmup-seconds", 0);
-        Buffer body = requestBody(maxTokens);
         if (jitWarmup > 0) {
             // every JVM, the client's included, compiles the streaming path under load first; printed, not counted
             for (LoadWindow.Target t : targets) {
-                System.err.printf("%s: JIT warm-up, 64 streams for %.0f s%n", t.name(), jitWarmup);
-                LoadWindow w = LoadWindow.run(vertx, t, body, maxTokens, 64, loops, 0, jitWarmup, drain);
-                System.out.println("RESULT " + LoadWindow.merge("warmup", t, 64, maxTokens, List.of(w)).encode());
+                System.err.printf("%s: JIT warm-up (%s), 64 streams for %.0f s%n", t.name(), mode, jitWarmup);
+                LoadWindow w = LoadWindow.run(vertx, t, bodies, maxTokens, 64, loops, 0, jitWarmup, drain);
+                String warmup = "throughput".equals(mode) ? "warmup" : mode + "-warmup";
+                System.out.println("RESULT " + LoadWindow.merge(warmup, t, 64, maxTokens, List.of(w)).encode());
             }
         }
         for (String level : BenchArgs.required(args, "concurrency").split(",")) {
             int concurrency = Integer.parseInt(level.trim());
-            Map<LoadWindow.Target, List<LoadWindow>> windows = new LinkedHashMap<>();
-            targets.forEach(t -> windows.put(t, new ArrayList<>()));
-            for (int round = 0; round < rounds; round++) {
-                List<LoadWindow.Target> order = new ArrayList<>(targets);
-                if (round % 2 == 1) {
-                    Collections.reverse(order);
-                }
-                for (LoadWindow.Target t : order) {
-                    System.err.printf("%s: %d streams, round %d/%d: %.1f s ramp + %.1f s measured%n", t.name(),
-                            concurrency, round + 1, rounds, ramp, seconds / rounds);
-                    windows.get(t).add(LoadWindow.run(vertx, t, body, maxTokens, concurrency, loops, ramp,
-                            seconds / rounds, drain));
-                }
-            }
+            Map<LoadWindow.Target, List<LoadWindow>> windows = rounds(targets, rounds,
+                    "%s, %d concurrent, %.1f s ramp + %.1f s measured".formatted(mode, concurrency, ramp,
+                            seconds / rounds),
+                    t -> LoadWindow.run(vertx, t, bodies, maxTokens, concurrency, loops, ramp, seconds / rounds, drain));
             for (LoadWindow.Target t : targets) {
-                JsonObject r = LoadWindow.merge("throughput", t, concurrency, maxTokens, windows.get(t));
-                System.out.println("RESULT " + r.encode());
+                System.out.println("RESULT " + LoadWindow.merge(mode, t, concurrency, maxTokens, windows.get(t)).encode());
             }
         }
+    }
+
+    /** Measures one window of one target. */
+    private interface WindowRun {
+        LoadWindow run(LoadWindow.Target target) throws Exception;
+    }
+
+    /** One concurrency level: every target gets one window per round, in reversed order every other round. */
+    private static Map<LoadWindow.Target, List<LoadWindow>> rounds(List<LoadWindow.Target> targets, int rounds,
+            String what, WindowRun run) throws Exception {
+        Map<LoadWindow.Target, List<LoadWindow>> windows = new LinkedHashMap<>();
+        targets.forEach(t -> windows.put(t, new ArrayList<>()));
+        for (int round = 0; round < rounds; round++) {
+            List<LoadWindow.Target> order = new ArrayList<>(targets);
+            if (round % 2 == 1) {
+                Collections.reverse(order);
+            }
+            for (LoadWindow.Target t : order) {
+                System.err.printf("%s: %s, round %d/%d%n", t.name(), what, round + 1, rounds);
+                windows.get(t).add(run.run(t));
+            }
+        }
+        return windows;
+    }
+
+    /**
+     * MERA-shaped requests at each concurrency level, the targets taking turns as in {@link #throughput}. Streams end
+     * at their answer's budget or at a new line, so any content count is complete.
+     */
+    private static void mera(Vertx vertx, Map<String, String> args, int loops) throws Exception {
+        int requests = BenchArgs.intArg(args, "requests", 96);
+        describe(vertx, targets(args).get(0), MeraRequests.bodies(requests, false, 16));
+        levels(vertx, args, loops, "mera", MeraRequests.bodies(requests, true, 16), -1);
+    }
+
+    /** Sends each request once, unstreamed, and reports the prompt lengths and answers the server counted. */
+    private static void describe(Vertx vertx, LoadWindow.Target target, List<Buffer> bodies) throws Exception {
+        HttpClient client = vertx.createHttpClient(StreamLoadVerticle.clientOptions(target.port()));
+        List<Integer> promptTokens = new ArrayList<>();
+        List<Integer> completionTokens = new ArrayList<>();
+        try {
+            for (Buffer body : bodies) {
+                JsonObject answer = client.request(new RequestOptions().setMethod(HttpMethod.POST)
+                                .setURI(StreamLoadVerticle.PATH).putHeader("Content-Type", "application/json"))
+                        .compose(req -> req.send(body))
+                        .compose(resp -> resp.body().compose(b -> resp.statusCode() == 200
+                                ? Future.succeededFuture(b.toJsonObject())
+                                : Future.failedFuture("HTTP " + resp.statusCode() + ": " + b)))
+                        .toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+                JsonObject usage = answer.getJsonObject("usage", new JsonObject());
+                promptTokens.add(usage.getInteger("prompt_tokens", 0));
+                completionTokens.add(usage.getInteger("completion_tokens", 0));
+            }
+        } finally {
+            client.close();
+        }
+        Collections.sort(promptTokens);
+        Collections.sort(completionTokens);
+        JsonObject out = new JsonObject()
+                .put("mode", "mera-requests")
+                .put("target", target.name())
+                .put("requests", bodies.size())
+                .put("tasks", new JsonArray(MeraRequests.taskNames()))
+                .put("prompt_tokens_min", promptTokens.get(0))
+                .put("prompt_tokens_median", promptTokens.get(promptTokens.size() / 2))
+                .put("prompt_tokens_max", promptTokens.get(promptTokens.size() - 1))
+                .put("prompt_tokens_mean", promptTokens.stream().mapToInt(Integer::intValue).average().orElse(0))
+                .put("completion_tokens_min", completionTokens.get(0))
+                .put("completion_tokens_max", completionTokens.get(completionTokens.size() - 1));
+        System.out.println("RESULT " + out.encode());
     }
 
     /** Holds N slow streams open and measures the server's memory idle and with all of them streaming. */

@@ -16,7 +16,7 @@ import io.vertx.core.json.JsonObject;
  * One measured window of back-to-back streams against one server at one concurrency, and the merge of several such
  * windows (rounds) into one point of the report.
  */
-record LoadWindow(double seconds, long tokens, long started, long completed, long incomplete, long errors,
+record LoadWindow(double seconds, long tokens, long requests, long started, long completed, long incomplete, long errors,
         long miscounted, boolean drained, LatencySamples ttft, long serverTicks, long clientTicks, long machineTicks,
         String firstError, GatewayHistograms internal) {
 
@@ -33,6 +33,15 @@ record LoadWindow(double seconds, long tokens, long started, long completed, lon
      */
     static LoadWindow run(Vertx vertx, Target target, Buffer body, int maxTokens, int concurrency, int loops,
             double ramp, double seconds, double drain) throws Exception {
+        return run(vertx, target, List.of(body), maxTokens, concurrency, loops, ramp, seconds, drain);
+    }
+
+    /**
+     * The same with several request bodies, sent in turn; {@code maxTokens} -1 when streams may end early (a stop
+     * string), so that no content count is wrong.
+     */
+    static LoadWindow run(Vertx vertx, Target target, List<Buffer> bodies, int maxTokens, int concurrency, int loops,
+            double ramp, double seconds, double drain) throws Exception {
         long windowStart = System.nanoTime() + (long) (ramp * 1e9);
         long windowEnd = windowStart + (long) (seconds * 1e9);
         List<StreamLoadVerticle> verticles = new ArrayList<>();
@@ -40,7 +49,7 @@ record LoadWindow(double seconds, long tokens, long started, long completed, lon
         // the streams are spread over the client's event loops, one verticle (and connection pool) per loop
         for (int i = 0; i < Math.min(loops, concurrency); i++) {
             int share = concurrency / loops + (i < concurrency % loops ? 1 : 0);
-            StreamLoadVerticle v = new StreamLoadVerticle(target.port(), body, share, windowStart, windowEnd,
+            StreamLoadVerticle v = new StreamLoadVerticle(target.port(), bodies, share, windowStart, windowEnd,
                     maxTokens, target.tagged());
             verticles.add(v);
             deployments.add(await(vertx.deployVerticle(v, new DeploymentOptions()), 30));
@@ -58,12 +67,13 @@ record LoadWindow(double seconds, long tokens, long started, long completed, lon
         } catch (TimeoutException e) {
             drained = false;
         }
-        long tokens = 0, started = 0, completed = 0, incomplete = 0, errors = 0, miscounted = 0;
+        long tokens = 0, requests = 0, started = 0, completed = 0, incomplete = 0, errors = 0, miscounted = 0;
         String firstError = null;
         LatencySamples ttft = new LatencySamples();
         for (StreamLoadVerticle v : verticles) {
             StreamLoadVerticle.Snapshot s = await(v.snapshot(), 10);
             tokens += s.windowContent();
+            requests += s.windowCompleted();
             started += s.started();
             completed += s.completed();
             // streams still open when the drain ran out count as incomplete
@@ -78,7 +88,7 @@ record LoadWindow(double seconds, long tokens, long started, long completed, lon
         for (String id : deployments) {
             await(vertx.undeploy(id), 30);
         }
-        return new LoadWindow(seconds, tokens, started, completed, incomplete, errors, miscounted, drained, ttft,
+        return new LoadWindow(seconds, tokens, requests, started, completed, incomplete, errors, miscounted, drained, ttft,
                 cpuEnd.serverTicks() - cpuStart.serverTicks(), cpuEnd.clientTicks() - cpuStart.clientTicks(),
                 cpuEnd.machineBusyTicks() - cpuStart.machineBusyTicks(), firstError,
                 internalStart == null || internalEnd == null ? null : internalEnd.minus(internalStart));
@@ -87,17 +97,19 @@ record LoadWindow(double seconds, long tokens, long started, long completed, lon
     /** The windows of one target at one concurrency as one result: counts added, TTFT samples pooled. */
     static JsonObject merge(String mode, Target target, int concurrency, int maxTokens, List<LoadWindow> rounds) {
         double seconds = 0;
-        long tokens = 0, started = 0, completed = 0, incomplete = 0, errors = 0, miscounted = 0;
+        long tokens = 0, requests = 0, started = 0, completed = 0, incomplete = 0, errors = 0, miscounted = 0;
         long server = 0, client = 0, machine = 0;
         boolean drained = true;
         String firstError = null;
         LatencySamples ttft = new LatencySamples();
         GatewayHistograms internal = null;
         JsonArray perRound = new JsonArray();
+        JsonArray requestsByRound = new JsonArray();
         JsonArray ttftByRound = new JsonArray();
         for (LoadWindow w : rounds) {
             seconds += w.seconds();
             tokens += w.tokens();
+            requests += w.requests();
             started += w.started();
             completed += w.completed();
             incomplete += w.incomplete();
@@ -115,6 +127,7 @@ record LoadWindow(double seconds, long tokens, long started, long completed, lon
                 firstError = w.firstError();
             }
             perRound.add(Math.round(w.tokens() / w.seconds()));
+            requestsByRound.add(Math.round(w.requests() / w.seconds()));
             ttftByRound.add(orNull(w.ttft().percentileMillis(50)));
         }
         double serverCores = CpuTimes.cores(server, seconds);
@@ -130,6 +143,8 @@ record LoadWindow(double seconds, long tokens, long started, long completed, lon
                 .put("tokens", tokens)
                 .put("tokens_per_second", tokens / seconds)
                 .put("tokens_per_second_by_round", perRound)
+                .put("requests_per_second", requests / seconds)
+                .put("requests_per_second_by_round", requestsByRound)
                 .put("streams_started", started)
                 .put("streams_completed", completed)
                 .put("streams_incomplete", incomplete)
@@ -150,6 +165,10 @@ record LoadWindow(double seconds, long tokens, long started, long completed, lon
             // bytes reach the socket (a window's requests and writes, whether or not their streams ended in it)
             result.put("gateway_request_to_engine", internal.summary(GatewayHistograms.METRICS[0]));
             result.put("gateway_token_to_socket", internal.summary(GatewayHistograms.METRICS[1]));
+            // inside request to engine: the chat template, the tokenizer; then admission's queue
+            result.put("gateway_prompt_template", internal.summary(GatewayHistograms.METRICS[2]));
+            result.put("gateway_prompt_tokenizer", internal.summary(GatewayHistograms.METRICS[3]));
+            result.put("gateway_queue", internal.summary(GatewayHistograms.METRICS[4]));
         }
         if (firstError != null) {
             result.put("first_error", firstError);

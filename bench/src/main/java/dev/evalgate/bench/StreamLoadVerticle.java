@@ -1,5 +1,7 @@
 package dev.evalgate.bench;
 
+import java.util.List;
+
 import io.vertx.core.AbstractVerticle;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -26,7 +28,7 @@ final class StreamLoadVerticle extends AbstractVerticle {
     static final int GOLD_ROWS = 1000;
 
     private final int port;
-    private final Buffer body;
+    private final List<Buffer> bodies;
     private final int slots;
     private final long windowStart;
     private final long windowEnd;
@@ -40,6 +42,7 @@ final class StreamLoadVerticle extends AbstractVerticle {
     private long windowContent;
     private long started;
     private long completed;
+    private long windowCompleted;
     private long incomplete;
     private long errors;
     private long miscounted;
@@ -49,14 +52,16 @@ final class StreamLoadVerticle extends AbstractVerticle {
     /**
      * @param windowStart {@link System#nanoTime()} at which counting starts; load before it is warm-up
      * @param windowEnd when counting stops and slots stop sending new requests
-     * @param expectedContent content events a complete stream has (max_tokens)
+     * @param bodies the request bodies, sent in turn
+     * @param expectedContent content events a complete stream has (max_tokens), or -1 when any count is right (a
+     *        stop string may end a stream early)
      * @param tagged whether requests carry {@code X-Eval-*} headers: PARus documents 0..999 of run {@code bench}, in
      *        turn, so the gateway scores each one live
      */
-    StreamLoadVerticle(int port, Buffer body, int slots, long windowStart, long windowEnd, int expectedContent,
+    StreamLoadVerticle(int port, List<Buffer> bodies, int slots, long windowStart, long windowEnd, int expectedContent,
             boolean tagged) {
         this.port = port;
-        this.body = body;
+        this.bodies = bodies;
         this.slots = slots;
         this.windowStart = windowStart;
         this.windowEnd = windowEnd;
@@ -102,7 +107,7 @@ final class StreamLoadVerticle extends AbstractVerticle {
         }
         started++;
         inFlight++;
-        Stream stream = new Stream();
+        Stream stream = new Stream(bodies.get((int) (started % bodies.size())));
         RequestOptions request = new RequestOptions().setMethod(HttpMethod.POST).setURI(PATH)
                 .putHeader("Content-Type", "application/json");
         if (tagged) {
@@ -117,11 +122,16 @@ final class StreamLoadVerticle extends AbstractVerticle {
     /** One request and its response. */
     private final class Stream implements SseEventScanner.Listener {
         private final SseEventScanner scanner = new SseEventScanner(this);
+        private final Buffer body;
         private long sentAt;
         private int content;
         private boolean done;
         private boolean errorEvent;
         private boolean over;
+
+        Stream(Buffer body) {
+            this.body = body;
+        }
 
         void send(HttpClientRequest req) {
             sentAt = System.nanoTime();
@@ -166,7 +176,11 @@ final class StreamLoadVerticle extends AbstractVerticle {
             inFlight--;
             if (done && !errorEvent && scanner.pending() == 0) {
                 completed++;
-                if (content != expectedContent) {
+                long now = System.nanoTime();
+                if (now >= windowStart && now < windowEnd) {
+                    windowCompleted++;
+                }
+                if (expectedContent >= 0 && content != expectedContent) {
                     miscounted++;
                 }
             } else {
@@ -203,14 +217,14 @@ final class StreamLoadVerticle extends AbstractVerticle {
             // a copy: undeploying fails the streams still open, and that must not race the caller's reading
             LatencySamples samples = new LatencySamples();
             samples.addAll(ttft);
-            p.complete(new Snapshot(windowContent, started, completed, incomplete, errors, miscounted, inFlight,
-                    samples, firstError));
+            p.complete(new Snapshot(windowContent, windowCompleted, started, completed, incomplete, errors, miscounted,
+                    inFlight, samples, firstError));
         });
         return p.future();
     }
 
     /** What one verticle counted; {@code inFlight} streams had not ended when the snapshot was taken. */
-    record Snapshot(long windowContent, long started, long completed, long incomplete, long errors, long miscounted,
-            long inFlight, LatencySamples ttft, String firstError) {
+    record Snapshot(long windowContent, long windowCompleted, long started, long completed, long incomplete,
+            long errors, long miscounted, long inFlight, LatencySamples ttft, String firstError) {
     }
 }
