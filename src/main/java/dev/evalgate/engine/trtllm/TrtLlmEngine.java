@@ -60,6 +60,8 @@ public final class TrtLlmEngine implements InferenceEngine {
     private final ByteLevelVocabulary vocabulary;
     private final int[] endIds;
     private final EngineBuildConfig build;
+    /** Sequences the Executor batches together: the setting, else what the engine was built for. */
+    private final int maxBatchSize;
     private final String modelName;
     private final ModelMetadata metadata;
     private final Path tokenizerDir;
@@ -93,8 +95,9 @@ public final class TrtLlmEngine implements InferenceEngine {
     }
 
     private TrtLlmEngine(TrtLlmBridge bridge, ByteLevelVocabulary vocabulary, int[] endIds, EngineBuildConfig build,
-            String modelName, Path tokenizerDir, Path nativeCacheDir) {
+            int maxBatchSize, String modelName, Path tokenizerDir, Path nativeCacheDir) {
         this.bridge = bridge;
+        this.maxBatchSize = maxBatchSize;
         this.vocabulary = vocabulary;
         this.endIds = endIds;
         this.build = build;
@@ -169,7 +172,7 @@ public final class TrtLlmEngine implements InferenceEngine {
                 (System.nanoTime() - t0) / 1_000_000);
         Path name = engineDir.toAbsolutePath().normalize().getFileName();
         TrtLlmEngine engine = new TrtLlmEngine(bridge, vocabulary, endIds, build,
-                name == null ? "tensorrt-llm" : name.toString(), tokenizerDir, dataDir.resolve("djl"));
+                settings.maxBatchSize().orElse(build.maxBatchSize()), name == null ? "tensorrt-llm" : name.toString(), tokenizerDir, dataDir.resolve("djl"));
         engine.warmUp();
         return engine;
     }
@@ -374,6 +377,12 @@ public final class TrtLlmEngine implements InferenceEngine {
     @Override
     public boolean healthy() {
         return ready && !closed && pump.isAlive();
+    }
+
+    /** The Executor's batch: admission lets this many sequences run and keeps the rest waiting in the gateway. */
+    @Override
+    public int maxConcurrentSequences() {
+        return maxBatchSize;
     }
 
     @Override

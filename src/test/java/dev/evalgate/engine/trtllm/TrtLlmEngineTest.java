@@ -236,6 +236,12 @@ class TrtLlmEngineTest {
     }
 
     @Test
+    void withoutABatchSettingAdmissionFollowsTheBatchTheEngineWasBuiltFor() {
+        TrtLlmEngine engine = engine(Map.of());
+        assertEquals(256, engine.maxConcurrentSequences(), "the engine's build_config max_batch_size");
+    }
+
+    @Test
     void settingsReachTheBackend() {
         Path dir = FakeExecutor.engineDir("tp8", false, 8);
         TrtLlmEngine.Settings settings = new TrtLlmEngine.Settings(Optional.of(dir),
@@ -249,6 +255,7 @@ class TrtLlmEngineTest {
         assertEquals("true", options.get("option.orchestrator"), "8 GPUs: the Executor spawns its workers");
         assertEquals("/opt/trtllm/bin/executorWorker", options.get("option.worker_path"));
         assertEquals("64", options.get("option.max_batch_size"));
+        assertEquals(64, engine.maxConcurrentSequences(), "admission lets the Executor's batch run at once");
         assertEquals("8192", options.get("option.max_num_tokens"));
         assertEquals("0.85", options.get("option.kv_cache_free_gpu_memory_fraction"));
         assertEquals("false", options.get("option.kv_cache_block_reuse"));
