@@ -8,6 +8,7 @@ import java.util.concurrent.Flow;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.ObjLongConsumer;
 
 import dev.evalgate.engine.EngineUnavailableException;
 import dev.evalgate.engine.GenerationRequest;
@@ -18,7 +19,6 @@ import dev.evalgate.generation.SequenceDecoder;
 import dev.evalgate.generation.StopAutomaton;
 import dev.evalgate.ops.Admission;
 import dev.evalgate.ops.ServingMetrics;
-import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.context.Scope;
@@ -76,7 +76,7 @@ final class ChoiceRunner {
             promptTokens += c.promptTokens().length;
         }
         metrics.prompt(promptTokens);
-        span.setAttribute("gen_ai.usage.input_tokens", promptTokens);
+        span.setAttribute(GenAiSpans.INPUT_TOKENS, (long) promptTokens);
         List<String> finishReasons = new ArrayList<>(n);
         AtomicInteger open = new AtomicInteger(n);
         List<Flow.Subscription> subscriptions = new ArrayList<>(n);
@@ -111,14 +111,19 @@ final class ChoiceRunner {
                     finishReasons.add(decoder.finishReason().wire());
                 }
                 if (remaining.decrementAndGet() == 0 && !failed.get()) {
-                    span.setAttribute("gen_ai.usage.output_tokens", total);
-                    span.setAttribute(AttributeKey.stringArrayKey("gen_ai.response.finish_reasons"),
-                            List.copyOf(finishReasons));
+                    span.setAttribute(GenAiSpans.OUTPUT_TOKENS, (long) total);
+                    span.setAttribute(GenAiSpans.FINISH_REASONS, List.copyOf(finishReasons));
                     // scoring, which the sink starts, is part of this request's trace
                     try (Scope ignored = span.makeCurrent()) {
                         sink.allFinished(total);
                     }
                 }
+            };
+            // the choice's last text, when its decoder or the engine ended it at the given System.nanoTime()
+            ObjLongConsumer<String> finish = (text, at) -> {
+                sink.finished(index, text, decoder.takeLogprobs(), decoder, at);
+                metrics.finished(decoder.finishReason().wire(), decoder.completionTokens(), at - receivedNanos);
+                choiceDone.run();
             };
             engine.generate(new GenerationRequest(requestId + "-" + i, choice.promptTokens(), choice.sampling(),
                     choice.chat()))
@@ -150,10 +155,7 @@ final class ChoiceRunner {
                         }
                         String text = decoder.accept(step);
                         if (decoder.finished()) {
-                            sink.finished(index, text, decoder.takeLogprobs(), decoder, arrived);
-                            metrics.finished(decoder.finishReason().wire(), decoder.completionTokens(),
-                                    arrived - receivedNanos);
-                            choiceDone.run();
+                            finish.accept(text, arrived);
                             // after the choice is accounted for: the cancel may end the request (ticket, span)
                             self[0].cancel();
                         } else if (!text.isEmpty()) {
@@ -167,12 +169,7 @@ final class ChoiceRunner {
                         }
                     }, () -> {
                         if (!decoder.finished() && !failed.get()) {
-                            String text = decoder.engineFinished();
-                            long now = System.nanoTime();
-                            sink.finished(index, text, decoder.takeLogprobs(), decoder, now);
-                            metrics.finished(decoder.finishReason().wire(), decoder.completionTokens(),
-                                    now - receivedNanos);
-                            choiceDone.run();
+                            finish.accept(decoder.engineFinished(), System.nanoTime());
                         }
                     });
         }

@@ -22,7 +22,6 @@ import dev.evalgate.ops.Admission;
 import dev.evalgate.ops.ServingMetrics;
 import dev.evalgate.prompt.Tokenizer;
 import dev.evalgate.scoring.runs.EvalTag;
-import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.Tracer;
 import io.vertx.core.Context;
 import io.vertx.core.MultiMap;
@@ -392,7 +391,7 @@ public final class CompletionService {
         }
         timings.requestToEngine(System.nanoTime() - p.receivedNanos());
         ChoiceRunner.run(model.engine(), p.id(), choices, p.firstTokenAt(), p.receivedNanos(), timings, response, sink,
-                ticket, generationSpan(p.id(), p.sampling()));
+                ticket, GenAiSpans.start(tracer, OPERATION, model, p.id(), p.sampling()));
     }
 
     private void notifyListener(Prepared p, List<String> outputs, SequenceDecoder[] decoders, int completionTokens) {
@@ -400,19 +399,6 @@ public final class CompletionService {
             listener.completed(p.tag(), p.owner(), p.id(), model.name(), outputs, decoders, p.promptTokens(), completionTokens,
                     p.sampling(), p.receivedNanos(), p.firstTokenAt().get());
         }
-    }
-
-    /** The request's generation span, with OpenTelemetry's GenAI attributes; the choice runner ends it. */
-    private Span generationSpan(String id, SamplingParams sampling) {
-        return tracer.spanBuilder("%s %s".formatted(OPERATION, model.name()))
-                .setAttribute("gen_ai.operation.name", OPERATION)
-                .setAttribute("gen_ai.system", model.engine().name())
-                .setAttribute("gen_ai.request.model", model.name())
-                .setAttribute("gen_ai.request.max_tokens", sampling.maxTokens())
-                .setAttribute("gen_ai.request.temperature", sampling.temperature())
-                .setAttribute("gen_ai.request.top_p", sampling.topP())
-                .setAttribute("gen_ai.response.id", id)
-                .startSpan();
     }
 
     private String json(Object body) {

@@ -16,6 +16,8 @@ import java.util.regex.PatternSyntaxException;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import dev.evalgate.generation.ByteLevelAlphabet;
+
 /**
  * The encoding half of a Hugging Face {@code tokenizer.json} of the Llama 3 kind, in Java: added (special) tokens
  * split the text first, each text segment between them is cut by the pre-tokenizer's regex into pieces, and each
@@ -62,7 +64,6 @@ final class ByteLevelBpe {
     private final boolean llama3Split;
     private final Map<String, Integer> vocab;
     private final int[] byteIds;
-    private final char[] byteChars;
     private final MergeTable merges;
     private final boolean ignoreMerges;
     private final int[] prefix;
@@ -83,10 +84,9 @@ final class ByteLevelBpe {
         this.ignoreMerges = ignoreMerges;
         this.prefix = prefix;
         this.suffix = suffix;
-        this.byteChars = byteLevelAlphabet();
         this.byteIds = new int[256];
         for (int b = 0; b < 256; b++) {
-            Integer id = vocab.get(String.valueOf(byteChars[b]));
+            Integer id = vocab.get(String.valueOf(ByteLevelAlphabet.charOf(b)));
             byteIds[b] = id == null ? -1 : id;
         }
     }
@@ -185,17 +185,6 @@ final class ByteLevelBpe {
                 after.stream().mapToInt(Integer::intValue).toArray()};
         }
         return around;
-    }
-
-    /** GPT-2's byte-level alphabet: printable Latin-1 bytes stand for themselves, the rest for chars from U+0100. */
-    private static char[] byteLevelAlphabet() {
-        char[] chars = new char[256];
-        int next = 256;
-        for (int b = 0; b < 256; b++) {
-            boolean printable = (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
-            chars[b] = printable ? (char) b : (char) next++;
-        }
-        return chars;
     }
 
     /** Forgets every cached segment and piece (for measuring the encoder cold). */
@@ -332,7 +321,7 @@ final class ByteLevelBpe {
         if (ignoreMerges) {
             char[] word = new char[n];
             for (int i = 0; i < n; i++) {
-                word[i] = byteChars[bytes[i] & 0xFF];
+                word[i] = ByteLevelAlphabet.charOf(bytes[i] & 0xFF);
             }
             Integer whole = vocab.get(new String(word));
             if (whole != null) {

@@ -12,6 +12,7 @@ import java.util.OptionalInt;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import dev.evalgate.generation.ByteLevelAlphabet;
 import dev.evalgate.generation.Utf8StreamDecoder;
 
 /**
@@ -22,9 +23,6 @@ import dev.evalgate.generation.Utf8StreamDecoder;
  */
 final class ByteLevelVocabulary {
 
-    /** GPT-2's bytes_to_unicode: byte b is written as the character BYTE_CHARS[b] in vocabulary entries. */
-    private static final char[] BYTE_CHARS = byteChars();
-    private static final int[] CHAR_BYTES = charBytes();
     private static final byte[] NONE = new byte[0];
 
     private final byte[][] bytes;
@@ -86,8 +84,9 @@ final class ByteLevelVocabulary {
         int n = 0;
         for (int i = 0; i < entry.length(); i++) {
             char c = entry.charAt(i);
-            if (c < CHAR_BYTES.length && CHAR_BYTES[c] >= 0) {
-                out[n++] = (byte) CHAR_BYTES[c];
+            int b = ByteLevelAlphabet.byteOf(c);
+            if (b >= 0) {
+                out[n++] = (byte) b;
             } else {
                 // not a byte stand-in (no such entry in Llama 3's vocabulary): the character itself, as UTF-8
                 int cp = Character.codePointAt(entry, i);
@@ -139,24 +138,5 @@ final class ByteLevelVocabulary {
     /** One more than the highest id. */
     int size() {
         return bytes.length;
-    }
-
-    private static char[] byteChars() {
-        char[] chars = new char[256];
-        int extra = 0;
-        for (int b = 0; b < 256; b++) {
-            boolean printable = (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
-            chars[b] = printable ? (char) b : (char) (256 + extra++);
-        }
-        return chars;
-    }
-
-    private static int[] charBytes() {
-        int[] bytes = new int[256 + 256];
-        Arrays.fill(bytes, -1);
-        for (int b = 0; b < 256; b++) {
-            bytes[BYTE_CHARS[b]] = b;
-        }
-        return bytes;
     }
 }
