@@ -41,7 +41,6 @@ public final class BenchReport {
     static final double MERA_REFERENCE_RPS_AT_64 = 360;
     /** The embedded llama.cpp engine through the gateway against the binding driven directly (issue 16). */
     static final double MIN_LLAMACPP_RATIO = 0.95;
-    static final String LLAMACPP = "evalgate-llamacpp";
 
     private BenchReport() {
     }
@@ -74,12 +73,9 @@ public final class BenchReport {
         Map<Integer, JsonObject> llamaGateway = new TreeMap<>();
         Map<Integer, JsonObject> llamaDirect = new TreeMap<>();
         for (JsonObject r : lines) {
-            if (LLAMACPP.equals(r.getString("target")) && "throughput".equals(r.getString("mode"))) {
-                llamaGateway.put(r.getInteger("concurrency"), r);
-                continue;
-            }
             switch (r.getString("mode")) {
-                case "llamacpp" -> llamaDirect.put(r.getInteger("concurrency"), r);
+                case "llamacpp" -> (LlamaCppDirect.NAME.equals(r.getString("target")) ? llamaDirect : llamaGateway)
+                        .put(r.getInteger("concurrency"), r);
                 case "mera" -> ("baseline".equals(r.getString("target")) ? meraBaseline : meraEvalgate)
                         .put(r.getInteger("concurrency"), r);
                 case "mera-requests" -> meraRequests = r;
@@ -90,7 +86,7 @@ public final class BenchReport {
                 }).put(r.getInteger("concurrency"), r);
                 case "hold" -> memory.add(memoryRow(r));
                 case "capture" -> captures.put(r.getString("target"), r);
-                case "warmup", "mera-warmup" -> warmups.add(r);
+                case "warmup", "mera-warmup", "llamacpp-warmup" -> warmups.add(r);
                 default -> {
                 }
             }

@@ -17,14 +17,16 @@ import io.vertx.core.json.JsonObject;
  * The gateway's own timings of its streaming path, read from its Prometheus histograms on {@code /q/metrics}:
  * {@code evalgate_request_to_engine_seconds} and {@code evalgate_token_to_socket_seconds}, and the parts of the first:
  * {@code evalgate_prompt_template_seconds}, {@code evalgate_prompt_tokenizer_seconds}; and admission's queue
- * ({@code evalgate_request_queue_time_seconds}). Two scrapes around a
+ * ({@code evalgate_request_queue_time_seconds}); and the time from the request read to the engine's first token
+ * ({@code evalgate_time_to_first_token_seconds}). Two scrapes around a
  * window give that window's histogram; percentiles are the upper bound of the bucket they fall in (buckets are about
  * 20% apart).
  */
 record GatewayHistograms(Map<String, TreeMap<Double, Double>> buckets, Map<String, Double> sums) {
 
     static final String[] METRICS = { "evalgate_request_to_engine_seconds", "evalgate_token_to_socket_seconds",
-        "evalgate_prompt_template_seconds", "evalgate_prompt_tokenizer_seconds", "evalgate_request_queue_time_seconds" };
+        "evalgate_prompt_template_seconds", "evalgate_prompt_tokenizer_seconds", "evalgate_request_queue_time_seconds",
+        "evalgate_time_to_first_token_seconds" };
     // other labels (the queue's model_name) may stand around le; the bench serves one model, so one series per name
     private static final Pattern BUCKET = Pattern.compile(
             "^(evalgate_[a-z_]+_seconds)_bucket\\{(?:[^}]*,)?le=\"([^\"]+)\"[^}]*\\} (\\S+)");

@@ -16,28 +16,33 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 /**
- * llama.cpp driven directly through the binding the gateway uses ({@code de.kherud:llama}), with the model parameters
- * and sampling settings the gateway's llama.cpp engine gives it, and the prompt ids the gateway sends for the bench's
- * request: the limit for "the embedded engine through the gateway". N threads each generate back to back; tokens are
- * counted as the iterator hands them over, time to first token from just before {@code generate}.
- *
- * <p>Usage: {@code LlamaCppDirect --model FILE --prompt-ids tokenize.json --concurrency 1,4 --max-tokens M --seconds
- * S --warmup-seconds W [--parallel 4] [--context-length 4096] [--threads 0]}. Prints one {@code RESULT} line per level.
+ * llama.cpp driven directly through the binding the gateway uses ({@code de.kherud:llama}), in the load client's own
+ * process, with the model parameters and sampling settings the gateway's llama.cpp engine gives it and the prompt ids
+ * the gateway sends for the bench's request: the limit for "the embedded engine through the gateway". N threads each
+ * generate back to back; tokens are counted as the iterator hands them over, time to first token from just before
+ * {@code generate}. Its windows take turns with the gateway's ({@code LoadClient llamacpp}), so that a change in the
+ * machine's speed lands on both.
  */
-public final class LlamaCppDirect {
+final class LlamaCppDirect implements AutoCloseable {
 
-    private LlamaCppDirect() {
-    }
+    /** The target's name in the results. */
+    static final String NAME = "llamacpp-direct";
 
-    public static void main(String[] argv) throws Exception {
-        Map<String, String> args = BenchArgs.parse(argv, 0);
+    private final LlamaModel model;
+    private final JsonArray ids;
+    private final int maxTokens;
+
+    /**
+     * Loads the model: {@code --model FILE --prompt-ids tokenize.json --native-dir DIR [--parallel 4]
+     * [--context-length 4096] [--threads 0]}; the binding extracts its native library into DIR, which must exist.
+     */
+    LlamaCppDirect(Map<String, String> args, int maxTokens) throws Exception {
+        System.setProperty("de.kherud.llama.tmpdir", BenchArgs.required(args, "native-dir"));
         int parallel = BenchArgs.intArg(args, "parallel", 4);
         int context = BenchArgs.intArg(args, "context-length", 4096);
         int threads = BenchArgs.intArg(args, "threads", 0);
-        int maxTokens = BenchArgs.intArg(args, "max-tokens", 64);
-        double seconds = BenchArgs.doubleArg(args, "seconds", 12);
-        double warmup = BenchArgs.doubleArg(args, "warmup-seconds", 2);
-        JsonArray ids = new JsonObject(Files.readString(Path.of(BenchArgs.required(args, "prompt-ids"))))
+        this.maxTokens = maxTokens;
+        this.ids = new JsonObject(Files.readString(Path.of(BenchArgs.required(args, "prompt-ids"))))
                 .getJsonArray("tokens");
         // the same parameters as the gateway's LlamaCppEngine
         ModelParameters params = new ModelParameters()
@@ -52,31 +57,25 @@ public final class LlamaCppDirect {
         if (threads > 0) {
             params.setThreads(threads);
         }
-        try (LlamaModel model = new LlamaModel(params)) {
-            for (String level : BenchArgs.required(args, "concurrency").split(",")) {
-                int concurrency = Integer.parseInt(level.trim());
-                System.out.println("RESULT " + measure(model, ids, maxTokens, concurrency, warmup, seconds).encode());
-            }
-        }
-        // the binding's native loop stays attached as a non-daemon thread after close: the JVM would never end
-        System.out.flush();
-        System.exit(0);
+        this.model = new LlamaModel(params);
     }
 
-    private static JsonObject measure(LlamaModel model, JsonArray ids, int maxTokens, int concurrency, double warmup,
-            double seconds) throws InterruptedException {
-        long windowStart = System.nanoTime() + (long) (warmup * 1e9);
+    /** {@code concurrency} streams back to back for {@code ramp} seconds unmeasured, then {@code seconds} measured. */
+    LoadWindow window(int concurrency, double ramp, double seconds) throws InterruptedException {
+        long windowStart = System.nanoTime() + (long) (ramp * 1e9);
         long windowEnd = windowStart + (long) (seconds * 1e9);
         AtomicLong tokens = new AtomicLong();
+        AtomicLong started = new AtomicLong();
         AtomicLong completed = new AtomicLong();
+        AtomicLong completedInWindow = new AtomicLong();
         LatencySamples ttft = new LatencySamples();
         List<Thread> workers = new ArrayList<>();
-        System.err.printf("llama.cpp direct: %d streams, %.1f s ramp + %.1f s measured%n", concurrency, warmup, seconds);
         for (int i = 0; i < concurrency; i++) {
             Thread t = new Thread(() -> {
                 while (System.nanoTime() < windowEnd) {
+                    started.incrementAndGet();
                     long sent = System.nanoTime();
-                    LlamaIterator it = model.generate(parameters(ids, maxTokens)).iterator();
+                    LlamaIterator it = model.generate(parameters()).iterator();
                     int n = 0;
                     while (it.hasNext()) {
                         it.next();
@@ -95,32 +94,32 @@ public final class LlamaCppDirect {
                         }
                     }
                     completed.incrementAndGet();
+                    long now = System.nanoTime();
+                    if (now >= windowStart && now < windowEnd) {
+                        completedInWindow.incrementAndGet();
+                    }
                 }
             }, "llamacpp-direct-" + i);
             t.start();
             workers.add(t);
         }
+        long pid = ProcessHandle.current().pid();
+        LoadWindow.sleepUntil(windowStart);
+        CpuTimes cpuStart = CpuTimes.sample(pid);
+        LoadWindow.sleepUntil(windowEnd);
+        CpuTimes cpuEnd = CpuTimes.sample(pid);
         for (Thread t : workers) {
             t.join();
         }
-        return new JsonObject()
-                .put("mode", "llamacpp")
-                .put("target", "direct")
-                .put("concurrency", concurrency)
-                .put("max_tokens", maxTokens)
-                .put("seconds", seconds)
-                .put("tokens", tokens.get())
-                .put("tokens_per_second", tokens.get() / seconds)
-                .put("streams_completed", completed.get())
-                .put("errors", 0)
-                .put("streams_incomplete", 0)
-                .put("ttft_samples", ttft.size())
-                .put("ttft_p50_ms", ttft.size() == 0 ? null : ttft.percentileMillis(50))
-                .put("ttft_p99_ms", ttft.size() == 0 ? null : ttft.percentileMillis(99));
+        // this process is the one under test here: its CPU time goes in the server column
+        return new LoadWindow(seconds, tokens.get(), completedInWindow.get(), started.get(), completed.get(), 0, 0, 0,
+                true, ttft, cpuEnd.serverTicks() - cpuStart.serverTicks(),
+                cpuEnd.serverJitTicks() - cpuStart.serverJitTicks(), 0,
+                cpuEnd.machineBusyTicks() - cpuStart.machineBusyTicks(), null, null);
     }
 
     /** The gateway's sampling settings for a request with no sampling fields, and the prompt as token ids. */
-    private static InferenceParameters parameters(JsonArray ids, int maxTokens) {
+    private InferenceParameters parameters() {
         InferenceParameters p = new InferenceParameters("")
                 .setNPredict(maxTokens)
                 .setTemperature(1f)
@@ -143,5 +142,10 @@ public final class LlamaCppDirect {
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException("de.kherud:llama changed its InferenceParameters: " + e, e);
         }
+    }
+
+    @Override
+    public void close() {
+        model.close();
     }
 }

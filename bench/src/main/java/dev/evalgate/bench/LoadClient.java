@@ -30,8 +30,9 @@ import io.vertx.core.json.JsonObject;
  * <ul>
  * <li>{@code capture --port P --max-tokens N --out FILE}: one stream, its content pieces saved for the baseline.</li>
  * <li>{@code throughput --targets NAME:PORT:PID,... --concurrency 1,64,512 --max-tokens N --seconds S --rounds R
- * --warmup-seconds W --jit-warmup-seconds J}: back-to-back streams per concurrency level, the targets taking turns
- * in R rounds of S/R measured seconds, each after W seconds of unmeasured ramp.</li>
+ * --warmup-seconds W --jit-warmup-seconds J [--jit-warmup-concurrency 64]}: back-to-back streams per concurrency
+ * level, the targets taking turns in R rounds of S/R measured seconds, each after W seconds of unmeasured ramp; first,
+ * J seconds of load per target, printed and not counted.</li>
  * <li>{@code hold --port P --pid PID --streams N --max-tokens M}: N slow streams held open; the server's memory
  * after a full GC, idle and loaded.</li>
  * <li>{@code gold --port P}: uploads the PARus gold that tagged targets' requests are scored against.</li>
@@ -66,11 +67,15 @@ public final class LoadClient {
                 case "gold" -> gold(vertx, args);
                 case "mera" -> mera(vertx, args, loops);
                 case "tokenize" -> tokenize(vertx, args);
+                case "llamacpp" -> llamacpp(vertx, args, loops);
                 default -> throw new IllegalArgumentException("unknown mode " + argv[0]);
             }
         } finally {
             vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         }
+        // llama.cpp's native loop stays attached as a non-daemon thread after its model is closed: end the JVM here
+        System.out.flush();
+        System.exit(0);
     }
 
     static Buffer requestBody(int maxTokens) {
@@ -210,19 +215,65 @@ public final class LoadClient {
      */
     private static void levels(Vertx vertx, Map<String, String> args, int loops, String mode, List<Buffer> bodies,
             int maxTokens) throws Exception {
-        List<LoadWindow.Target> targets = targets(args);
+        double drain = BenchArgs.doubleArg(args, "drain-seconds", 30);
+        Windows windows = (t, concurrency, ramp, seconds) ->
+                LoadWindow.run(vertx, t, bodies, maxTokens, concurrency, loops, ramp, seconds, drain);
+        levels(args, mode, targets(args), maxTokens, windows, windows);
+    }
+
+    /**
+     * The embedded llama.cpp engine through the gateway (the first target) against the same model driven directly
+     * through the binding in this process ({@link LlamaCppDirect}), their windows taking turns as in {@link
+     * #throughput}. The gateway's JIT warm-up is a quarter of 2-token streams (the MERA shape: its per-request code
+     * gets compiled) and the rest the measured streams (its per-token code): a JVM compiles a method after thousands
+     * of calls, and a tiny model on 2 cores gives 2 requests and 60 tokens a second. The direct loop, native but for a
+     * few lines, warms up for 10 s.
+     */
+    private static void llamacpp(Vertx vertx, Map<String, String> args, int loops) throws Exception {
+        int maxTokens = BenchArgs.intArg(args, "max-tokens", 32);
+        double drain = BenchArgs.doubleArg(args, "drain-seconds", 30);
+        // with its usage, so that a content event carrying two tokens counts two (StreamLoadVerticle, on USAGE)
+        JsonObject body = requestBody(maxTokens).toJsonObject()
+                .put("stream_options", new JsonObject().put("include_usage", true));
+        List<Buffer> bodies = List.of(body.toBuffer());
+        List<Buffer> shortBodies = List.of(body.copy().put("max_tokens", 2).toBuffer());
+        LoadWindow.Target gateway = targets(args).get(0);
+        LoadWindow.Target direct = new LoadWindow.Target(LlamaCppDirect.NAME, 0, 0, false);
+        try (LlamaCppDirect engine = new LlamaCppDirect(args, maxTokens)) {
+            Windows windows = (t, concurrency, ramp, seconds) -> t == direct ? engine.window(concurrency, ramp, seconds)
+                    : LoadWindow.run(vertx, t, bodies, maxTokens, concurrency, loops, ramp, seconds, drain);
+            Windows warmup = (t, concurrency, ramp, seconds) -> {
+                if (t == direct) {
+                    return engine.window(concurrency, ramp, Math.min(seconds, 10));
+                }
+                LoadWindow.run(vertx, t, shortBodies, 2, concurrency, loops, ramp, seconds / 4, drain);
+                return windows.run(t, concurrency, ramp, seconds * 3 / 4);
+            };
+            levels(args, "llamacpp", List.of(gateway, direct), maxTokens, warmup, windows);
+        }
+    }
+
+    /** Measures one window of one target: {@code concurrency} streams, {@code ramp} s unmeasured, {@code seconds} measured. */
+    private interface Windows {
+        LoadWindow run(LoadWindow.Target target, int concurrency, double ramp, double seconds) throws Exception;
+    }
+
+    private static void levels(Map<String, String> args, String mode, List<LoadWindow.Target> targets, int maxTokens,
+            Windows warmupOf, Windows windowOf) throws Exception {
         double ramp = BenchArgs.doubleArg(args, "warmup-seconds", 1.5);
         double seconds = BenchArgs.doubleArg(args, "seconds", 12);
         int rounds = BenchArgs.intArg(args, "rounds", 3);
-        double drain = BenchArgs.doubleArg(args, "drain-seconds", 30);
         double jitWarmup = BenchArgs.doubleArg(args, "jit-warmup-seconds", 0);
+        int warmupStreams = BenchArgs.intArg(args, "jit-warmup-concurrency", 64);
         if (jitWarmup > 0) {
             // every JVM, the client's included, compiles the streaming path under load first; printed, not counted
             for (LoadWindow.Target t : targets) {
-                System.err.printf("%s: JIT warm-up (%s), 64 streams for %.0f s%n", t.name(), mode, jitWarmup);
-                LoadWindow w = LoadWindow.run(vertx, t, bodies, maxTokens, 64, loops, 0, jitWarmup, drain);
+                System.err.printf("%s: JIT warm-up (%s), %d streams for %.0f s%n", t.name(), mode, warmupStreams,
+                        jitWarmup);
+                LoadWindow w = warmupOf.run(t, warmupStreams, 0, jitWarmup);
                 String warmup = "throughput".equals(mode) ? "warmup" : mode + "-warmup";
-                System.out.println("RESULT " + LoadWindow.merge(warmup, t, 64, maxTokens, List.of(w)).encode());
+                System.out.println("RESULT " + LoadWindow.merge(warmup, t, warmupStreams, maxTokens, List.of(w))
+                        .encode());
             }
         }
         for (String level : BenchArgs.required(args, "concurrency").split(",")) {
@@ -230,7 +281,7 @@ public final class LoadClient {
             Map<LoadWindow.Target, List<LoadWindow>> windows = rounds(targets, rounds,
                     "%s, %d concurrent, %.1f s ramp + %.1f s measured".formatted(mode, concurrency, ramp,
                             seconds / rounds),
-                    t -> LoadWindow.run(vertx, t, bodies, maxTokens, concurrency, loops, ramp, seconds / rounds, drain));
+                    t -> windowOf.run(t, concurrency, ramp, seconds / rounds));
             for (LoadWindow.Target t : targets) {
                 System.out.println("RESULT " + LoadWindow.merge(mode, t, concurrency, maxTokens, windows.get(t)).encode());
             }

@@ -17,8 +17,8 @@ import io.vertx.core.json.JsonObject;
  * windows (rounds) into one point of the report.
  */
 record LoadWindow(double seconds, long tokens, long requests, long started, long completed, long incomplete, long errors,
-        long miscounted, boolean drained, LatencySamples ttft, long serverTicks, long clientTicks, long machineTicks,
-        String firstError, GatewayHistograms internal) {
+        long miscounted, boolean drained, LatencySamples ttft, long serverTicks, long serverJitTicks, long clientTicks,
+        long machineTicks, String firstError, GatewayHistograms internal) {
 
     /**
      * A server under test: its name in the results, its port, its pid (0 if unknown: no CPU figures), and whether its
@@ -89,7 +89,8 @@ record LoadWindow(double seconds, long tokens, long requests, long started, long
             await(vertx.undeploy(id), 30);
         }
         return new LoadWindow(seconds, tokens, requests, started, completed, incomplete, errors, miscounted, drained, ttft,
-                cpuEnd.serverTicks() - cpuStart.serverTicks(), cpuEnd.clientTicks() - cpuStart.clientTicks(),
+                cpuEnd.serverTicks() - cpuStart.serverTicks(), cpuEnd.serverJitTicks() - cpuStart.serverJitTicks(),
+                cpuEnd.clientTicks() - cpuStart.clientTicks(),
                 cpuEnd.machineBusyTicks() - cpuStart.machineBusyTicks(), firstError,
                 internalStart == null || internalEnd == null ? null : internalEnd.minus(internalStart));
     }
@@ -98,7 +99,7 @@ record LoadWindow(double seconds, long tokens, long requests, long started, long
     static JsonObject merge(String mode, Target target, int concurrency, int maxTokens, List<LoadWindow> rounds) {
         double seconds = 0;
         long tokens = 0, requests = 0, started = 0, completed = 0, incomplete = 0, errors = 0, miscounted = 0;
-        long server = 0, client = 0, machine = 0;
+        long server = 0, jit = 0, client = 0, machine = 0;
         boolean drained = true;
         String firstError = null;
         LatencySamples ttft = new LatencySamples();
@@ -116,6 +117,7 @@ record LoadWindow(double seconds, long tokens, long requests, long started, long
             errors += w.errors();
             miscounted += w.miscounted();
             server += w.serverTicks();
+            jit += w.serverJitTicks();
             client += w.clientTicks();
             machine += w.machineTicks();
             drained &= w.drained();
@@ -156,6 +158,8 @@ record LoadWindow(double seconds, long tokens, long requests, long started, long
                 .put("ttft_p99_ms", orNull(ttft.percentileMillis(99)))
                 .put("ttft_p50_ms_by_round", ttftByRound)
                 .put("server_cpu_cores", serverCores)
+                // of which its JIT compilers: near 0 once the server runs what it is measured on compiled
+                .put("server_jit_cpu_cores", CpuTimes.cores(jit, seconds))
                 .put("client_cpu_cores", clientCores)
                 .put("other_cpu_cores", Math.max(0, machineCores - serverCores - clientCores))
                 .put("server_cpu_us_per_token",
@@ -169,6 +173,8 @@ record LoadWindow(double seconds, long tokens, long requests, long started, long
             result.put("gateway_prompt_template", internal.summary(GatewayHistograms.METRICS[2]));
             result.put("gateway_prompt_tokenizer", internal.summary(GatewayHistograms.METRICS[3]));
             result.put("gateway_queue", internal.summary(GatewayHistograms.METRICS[4]));
+            // request read to the engine's first token: the client's time to first content less the HTTP ends
+            result.put("gateway_first_token", internal.summary(GatewayHistograms.METRICS[5]));
         }
         if (firstError != null) {
             result.put("first_error", firstError);
@@ -181,7 +187,7 @@ record LoadWindow(double seconds, long tokens, long requests, long started, long
         return Double.isNaN(v) ? null : v;
     }
 
-    private static void sleepUntil(long nanoTime) throws InterruptedException {
+    static void sleepUntil(long nanoTime) throws InterruptedException {
         long wait = nanoTime - System.nanoTime();
         if (wait > 0) {
             TimeUnit.NANOSECONDS.sleep(wait);

@@ -12,7 +12,7 @@ final class SseEventScanner {
 
     /** What an event is, as far as the benchmark cares. */
     enum Kind {
-        ROLE, CONTENT, DONE, ERROR, OTHER
+        ROLE, CONTENT, USAGE, DONE, ERROR, OTHER
     }
 
     /** Hears each complete event; called on the thread that feeds the scanner. */
@@ -24,11 +24,13 @@ final class SseEventScanner {
     private static final byte[] CONTENT = "\"delta\":{\"content\":".getBytes();
     private static final byte[] ROLE = "\"delta\":{\"role\":".getBytes();
     private static final byte[] ERROR = "\"error\":".getBytes();
+    private static final byte[] COMPLETION_TOKENS = "\"completion_tokens\":".getBytes();
 
     private final Listener listener;
     // the event being assembled: events span network reads, never the other way round in a way we can rely on
     private byte[] event = new byte[512];
     private int length;
+    private int completionTokens = -1;
 
     SseEventScanner(Listener listener) {
         this.listener = listener;
@@ -45,7 +47,12 @@ final class SseEventScanner {
         // resume the search one byte back: a "\n\n" may straddle two reads
         for (int i = Math.max(1, length); i < end; i++) {
             if (event[i] == '\n' && event[i - 1] == '\n') {
-                listener.event(classify(event, start, i + 1));
+                Kind kind = classify(event, start, i + 1);
+                if (kind == Kind.USAGE) {
+                    completionTokens = number(event, indexOf(event, start, i + 1, COMPLETION_TOKENS)
+                            + COMPLETION_TOKENS.length);
+                }
+                listener.event(kind);
                 start = i + 1;
             }
         }
@@ -53,6 +60,11 @@ final class SseEventScanner {
         if (start > 0 && length > 0) {
             System.arraycopy(event, start, event, 0, length);
         }
+    }
+
+    /** {@code usage.completion_tokens} of the stream's usage event, -1 before one came. */
+    int completionTokens() {
+        return completionTokens;
     }
 
     /** Bytes received that do not yet form a whole event. */
@@ -67,6 +79,9 @@ final class SseEventScanner {
         if (indexOf(b, from, to, CONTENT) >= 0) {
             return Kind.CONTENT;
         }
+        if (indexOf(b, from, to, COMPLETION_TOKENS) >= 0) {
+            return Kind.USAGE;
+        }
         if (indexOf(b, from, to, ROLE) >= 0) {
             return Kind.ROLE;
         }
@@ -74,6 +89,17 @@ final class SseEventScanner {
             return Kind.ERROR;
         }
         return Kind.OTHER;
+    }
+
+    private static int number(byte[] b, int at) {
+        int n = 0;
+        while (b[at] == ' ') {
+            at++;
+        }
+        for (; b[at] >= '0' && b[at] <= '9'; at++) {
+            n = n * 10 + (b[at] - '0');
+        }
+        return n;
     }
 
     private static boolean startsWith(byte[] b, int from, int to, byte[] p) {
