@@ -74,14 +74,26 @@ public final class ChatCompletionService {
      * @param owner who sent it ({@code ""} without client keys)
      * @param receivedNanos when the request arrived ({@link System#nanoTime()})
      * @param firstTokenAt when the engine produced its first token ({@link System#nanoTime()}), 0 before that
+     * @param promptLength the prompt's length by evalgate's count (0 when the engine renders the conversation)
+     * @param includeUsage whether a stream ends with a usage chunk
      */
     public record Prepared(ChatCompletionRequest request, RenderedPrompt prompt, GenerationRequest.ChatPrompt chat,
             SamplingParams sampling, int n, int topLogprobs, String id, long created, EvalTag tag, String owner, long receivedNanos,
-            AtomicLong firstTokenAt) {
+            AtomicLong firstTokenAt, int promptLength, boolean includeUsage) {
+
+        /**
+         * What the answer needs while the engine generates: not the request, the prompt or the conversation, whose
+         * text and ids grow with the prompt (kilobytes for a MERA prompt) and which the engine has taken what it needs
+         * from. Its {@code request()}, {@code prompt()} and {@code chat()} are null.
+         */
+        Prepared answering() {
+            return new Prepared(null, null, null, sampling, n, topLogprobs, id, created, tag, owner, receivedNanos,
+                    firstTokenAt, promptLength, includeUsage);
+        }
 
         /** The prompt's length: evalgate's own count, or the engine's when it rendered the prompt. */
         int promptTokens(SequenceDecoder[] decoders) {
-            int length = prompt.tokens().length;
+            int length = promptLength;
             for (SequenceDecoder d : decoders) {
                 length = Math.max(length, d == null ? 0 : d.promptTokens());
             }
@@ -127,7 +139,7 @@ public final class ChatCompletionService {
         }
         String id = "chatcmpl-" + UUID.randomUUID().toString().replace("-", "");
         return new Prepared(req, prompt, chat, sampling, n, topLogprobs, id, System.currentTimeMillis() / 1000,
-                tag, caller.owner(), receivedNanos, new AtomicLong());
+                tag, caller.owner(), receivedNanos, new AtomicLong(), prompt.tokens().length, req.includeUsage());
     }
 
     /** {@code logprobs} and {@code top_logprobs} as vLLM checks them, and whether the engine can give them. */
@@ -153,10 +165,11 @@ public final class ChatCompletionService {
      * request (where the routes call it) or its event loop. Returns at once; the engine's threads produce the tokens and
      * the {@link SseWriter} moves the bytes to the response's event loop.
      */
-    public void stream(Prepared p, HttpServerResponse response, Admission.Ticket ticket) {
+    public void stream(Prepared request, HttpServerResponse response, Admission.Ticket ticket) {
+        Prepared p = request.answering();
         ChatCompletionChunks chunks = new ChatCompletionChunks(p.id(), p.created(), model.name());
         response.setStatusCode(200)
-                .putHeader(SYSTEM_PROMPT_HEADER, p.prompt().systemPrompt())
+                .putHeader(SYSTEM_PROMPT_HEADER, request.prompt().systemPrompt())
                 .putHeader("Content-Type", "text/event-stream; charset=utf-8")
                 .putHeader("Cache-Control", "no-cache")
                 .setChunked(true);
@@ -173,7 +186,7 @@ public final class ChatCompletionService {
         // only tagged requests keep their text: scoring needs it, the stream itself does not
         StringBuilder[] texts = p.tag() == null ? null : newTexts(p.n());
         SequenceDecoder[] decoders = new SequenceDecoder[p.n()];
-        run(p, response, new ChoiceRunner.Sink() {
+        run(request, response, new ChoiceRunner.Sink() {
             @Override
             public void delta(int index, String text, List<TokenLogprob> logprobs, SequenceDecoder decoder,
                     long engineNanos) {
@@ -199,7 +212,7 @@ public final class ChatCompletionService {
             @Override
             public void allFinished(int completionTokens) {
                 notifyListener(p, texts, decoders, completionTokens);
-                out.end(p.request().includeUsage()
+                out.end(p.includeUsage()
                         ? chunks.usage(p.promptTokens(decoders), completionTokens) + ChatCompletionChunks.DONE
                         : ChatCompletionChunks.DONE);
             }
@@ -227,12 +240,13 @@ public final class ChatCompletionService {
     }
 
     /** Generates all choices, then answers with one {@code chat.completion} JSON object. */
-    public void respond(Prepared p, HttpServerResponse response, Admission.Ticket ticket) {
-        response.putHeader(SYSTEM_PROMPT_HEADER, p.prompt().systemPrompt());
+    public void respond(Prepared request, HttpServerResponse response, Admission.Ticket ticket) {
+        Prepared p = request.answering();
+        response.putHeader(SYSTEM_PROMPT_HEADER, request.prompt().systemPrompt());
         StringBuilder[] texts = newTexts(p.n());
         List<List<TokenLogprob>> logprobs = p.topLogprobs() < 0 ? null : newLists(p.n());
         SequenceDecoder[] decoders = new SequenceDecoder[p.n()];
-        run(p, response, new ChoiceRunner.Sink() {
+        run(request, response, new ChoiceRunner.Sink() {
             @Override
             public void delta(int index, String text, List<TokenLogprob> tokens, SequenceDecoder decoder,
                     long engineNanos) {

@@ -16,7 +16,10 @@ final class SseWriter {
 
     private final HttpServerResponse response;
     private final Context context;
-    private final StringBuilder pending = new StringBuilder(512);
+    /** The one event waiting for the event loop, or null: it goes out as it came, without a copy. */
+    private String pending;
+    /** The events waiting, when more than one waits; null otherwise (an idle stream holds no buffer). */
+    private StringBuilder batch;
     private boolean scheduled;
     private boolean ending;
     private final ServingMetrics timings;
@@ -63,7 +66,15 @@ final class SseWriter {
             if (oldestTokenNanos == 0) {
                 oldestTokenNanos = engineNanos;
             }
-            pending.append(text);
+            if (pending == null && batch == null) {
+                pending = text;
+            } else {
+                if (batch == null) {
+                    batch = new StringBuilder(pending.length() + text.length() + 256).append(pending);
+                    pending = null;
+                }
+                batch.append(text);
+            }
             ending = last;
             schedule = !scheduled;
             scheduled = true;
@@ -79,8 +90,9 @@ final class SseWriter {
         boolean end;
         long oldest;
         synchronized (this) {
-            out = pending.toString();
-            pending.setLength(0);
+            out = batch != null ? batch.toString() : pending != null ? pending : "";
+            pending = null;
+            batch = null;
             scheduled = false;
             end = ending;
             oldest = oldestTokenNanos;

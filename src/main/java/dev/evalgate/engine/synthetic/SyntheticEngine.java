@@ -15,6 +15,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 
 import dev.evalgate.engine.EngineCapabilities;
@@ -24,6 +25,7 @@ import dev.evalgate.engine.GenerationRequest;
 import dev.evalgate.engine.GenerationStep;
 import dev.evalgate.engine.InferenceEngine;
 import dev.evalgate.engine.ModelMetadata;
+import dev.evalgate.engine.SamplingParams;
 import dev.evalgate.engine.TokenLogprob;
 import dev.evalgate.engine.llamacpp.Llama31TokenizerFiles;
 import dev.evalgate.prompt.HuggingFaceTokenizerFile;
@@ -169,17 +171,21 @@ public final class SyntheticEngine implements InferenceEngine {
 
     @Override
     public Multi<GenerationStep> generate(GenerationRequest request) {
+        // what the stream needs, taken now: the Multi may live as long as the stream, and the prompt ids need not
+        SamplingParams sampling = request.sampling();
+        int start = start(request);
+        List<TokenLogprob> promptLogprobs = promptLogprobs(request);
         return Multi.createFrom().emitter(emitter -> {
             active.incrementAndGet();
             if (intervalNanos == 0) {
-                FastStream stream = new FastStream(emitter, request, start(request));
+                FastStream stream = new FastStream(emitter, sampling, start, promptLogprobs);
                 emitter.onTermination(() -> {
                     stream.cancelled = true;
                     active.decrementAndGet();
                 });
                 batch.add(stream);
             } else {
-                paced(emitter, request);
+                paced(emitter, sampling, start, promptLogprobs);
             }
         });
     }
@@ -189,11 +195,21 @@ public final class SyntheticEngine implements InferenceEngine {
         return Math.floorMod(Arrays.hashCode(request.promptTokens()), pieces.length);
     }
 
-    /** Token {@code i} of a stream, with the log-probabilities its request asked for (see the class comment). */
-    private GenerationStep step(GenerationRequest request, int start, int i) {
+    /** The prompt's log-probabilities when the request asked for them, else null: a stream keeps no prompt ids. */
+    private List<TokenLogprob> promptLogprobs(GenerationRequest request) {
+        int k = request.sampling().promptLogprobs();
+        return k < 0 ? null : promptLogprobs(request.promptTokens(), k);
+    }
+
+    /**
+     * Token {@code i} of a stream, with the log-probabilities its request asked for (see the class comment).
+     *
+     * @param promptLogprobs given with the first token, when not null
+     */
+    private GenerationStep step(SamplingParams sampling, int start, int i, List<TokenLogprob> promptLogprobs) {
         int at = (start + i) % pieces.length;
         GenerationStep step = GenerationStep.text(pieces[at]);
-        int k = request.sampling().logprobs();
+        int k = sampling.logprobs();
         if (k >= 0) {
             double own = -(at % 4 + 1) / 8.0;
             List<TokenLogprob.Candidate> top = new ArrayList<>(k);
@@ -202,8 +218,8 @@ public final class SyntheticEngine implements InferenceEngine {
             }
             step = step.withLogprobs(List.of(new TokenLogprob(pieces[at], own, top)));
         }
-        if (i == 0 && request.sampling().promptLogprobs() >= 0) {
-            step = step.withPromptLogprobs(promptLogprobs(request.promptTokens(), request.sampling().promptLogprobs()));
+        if (i == 0 && promptLogprobs != null) {
+            step = step.withPromptLogprobs(promptLogprobs);
         }
         return step;
     }
@@ -232,17 +248,21 @@ public final class SyntheticEngine implements InferenceEngine {
     /** One unpaced stream, stepped by the batch loop. */
     private static final class FastStream {
         final MultiEmitter<? super GenerationStep> emitter;
-        final GenerationRequest request;
+        final SamplingParams sampling;
         final int start;
         final int budget;
+        /** Until the first token is out; null when not asked for. */
+        List<TokenLogprob> promptLogprobs;
         int emitted;
         volatile boolean cancelled;
 
-        FastStream(MultiEmitter<? super GenerationStep> emitter, GenerationRequest request, int start) {
+        FastStream(MultiEmitter<? super GenerationStep> emitter, SamplingParams sampling, int start,
+                List<TokenLogprob> promptLogprobs) {
             this.emitter = emitter;
-            this.request = request;
+            this.sampling = sampling;
             this.start = start;
-            this.budget = request.sampling().maxTokens();
+            this.budget = sampling.maxTokens();
+            this.promptLogprobs = promptLogprobs;
         }
     }
 
@@ -264,7 +284,8 @@ public final class SyntheticEngine implements InferenceEngine {
                         it.remove();
                         continue;
                     }
-                    s.emitter.emit(step(s.request, s.start, s.emitted));
+                    s.emitter.emit(step(s.sampling, s.start, s.emitted, s.promptLogprobs));
+                    s.promptLogprobs = null;
                     if (++s.emitted >= s.budget) {
                         s.emitter.complete();
                         it.remove();
@@ -276,15 +297,16 @@ public final class SyntheticEngine implements InferenceEngine {
         }
     }
 
-    private void paced(MultiEmitter<? super GenerationStep> emitter, GenerationRequest request) {
-        int start = start(request);
-        int budget = request.sampling().maxTokens();
+    private void paced(MultiEmitter<? super GenerationStep> emitter, SamplingParams sampling, int start,
+            List<TokenLogprob> firstPromptLogprobs) {
+        int budget = sampling.maxTokens();
+        AtomicReference<List<TokenLogprob>> promptLogprobs = new AtomicReference<>(firstPromptLogprobs);
         AtomicInteger emitted = new AtomicInteger();
         List<ScheduledFuture<?>> handle = new ArrayList<>(1);
         Runnable tick = () -> {
             int i = emitted.getAndIncrement();
             if (i < budget) {
-                emitter.emit(step(request, start, i));
+                emitter.emit(step(sampling, start, i, promptLogprobs.getAndSet(null)));
             }
             if (i + 1 >= budget) {
                 emitter.complete();

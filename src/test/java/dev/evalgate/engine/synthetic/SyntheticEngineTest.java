@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.lang.ref.WeakReference;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -17,6 +18,7 @@ import dev.evalgate.engine.GenerationRequest;
 import dev.evalgate.engine.GenerationStep;
 import dev.evalgate.engine.ModelMetadata;
 import dev.evalgate.engine.SamplingParams;
+import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.subscription.Cancellable;
 
 /** The synthetic engine: deterministic text, exact budgets, UTF-8-safe pieces, cancellation. */
@@ -71,6 +73,27 @@ class SyntheticEngineTest {
         StringBuilder sb = new StringBuilder();
         a.forEach(s -> sb.append(s.text()));
         assertTrue(("abcdefabcdefabcdef").contains(sb), sb.toString());
+        engine.close();
+    }
+
+    /** Memory per open stream: the engine takes what it needs from the prompt at the start and lets the ids go. */
+    @Test
+    void anOpenStreamHoldsNoPromptIds() {
+        SyntheticEngine engine = engine("abc", 2);
+        int[] prompt = new int[8192];
+        WeakReference<int[]> ids = new WeakReference<>(prompt);
+        // the Multi stays referenced, as a subscriber's operator chain may keep it for the stream's life
+        Multi<GenerationStep> stream = engine.generate(request(1000, prompt));
+        prompt = null;
+        List<GenerationStep> seen = new CopyOnWriteArrayList<>();
+        Cancellable subscription = stream.subscribe().with(seen::add);
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> {
+            System.gc();
+            return ids.get() == null;
+        });
+        assertTrue(seen.size() < 1000, "the stream is still open");
+        assertEquals(1, engine.status().activeSequences(), "the stream is still open in the engine");
+        subscription.cancel();
         engine.close();
     }
 
