@@ -329,7 +329,7 @@ public interface EvalgateConfig {
         @WithDefault("4096")
         int contextLength();
 
-        /** CPU threads for decoding; 0 means all cores. */
+        /** CPU threads for decoding; 0: the JVM's CPUs less one for the gateway, at most one per physical core. */
         @WithDefault("0")
         int threads();
     }

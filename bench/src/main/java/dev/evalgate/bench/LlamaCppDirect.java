@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Pattern;
 
 import de.kherud.llama.InferenceParameters;
 import de.kherud.llama.LlamaIterator;
@@ -27,6 +28,8 @@ final class LlamaCppDirect implements AutoCloseable {
 
     /** The target's name in the results. */
     static final String NAME = "llamacpp-direct";
+    /** The end-of-turn texts the gateway's llama.cpp engine ends a stream at (special tokens are rendered as text). */
+    private static final Pattern END_OF_TURN = Pattern.compile("(<\\|eot_id\\|>|<\\|end_of_text\\|>|<\\|eom_id\\|>)$");
 
     private final LlamaModel model;
     private final JsonArray ids;
@@ -77,12 +80,14 @@ final class LlamaCppDirect implements AutoCloseable {
                     long sent = System.nanoTime();
                     LlamaIterator it = model.generate(parameters()).iterator();
                     int n = 0;
+                    String last = "";
                     while (it.hasNext()) {
-                        it.next();
+                        String text = it.next().text;
                         // the final message carries no text in streaming mode, as the gateway's engine reads it
                         if (!it.hasNext()) {
                             break;
                         }
+                        last = text;
                         long now = System.nanoTime();
                         if (n++ == 0 && sent >= windowStart && sent < windowEnd) {
                             synchronized (ttft) {
@@ -93,9 +98,15 @@ final class LlamaCppDirect implements AutoCloseable {
                             tokens.incrementAndGet();
                         }
                     }
+                    // counted as the gateway counts them (its usage, which its load client adds up): llama.cpp sends a
+                    // token that ends inside a UTF-8 character with the next one, so a stream that did not end at an
+                    // end-of-turn token generated its whole budget however few outputs it had
+                    long end = System.nanoTime();
+                    if (n < maxTokens && !END_OF_TURN.matcher(last).find() && end >= windowStart && end < windowEnd) {
+                        tokens.addAndGet(maxTokens - n);
+                    }
                     completed.incrementAndGet();
-                    long now = System.nanoTime();
-                    if (now >= windowStart && now < windowEnd) {
+                    if (end >= windowStart && end < windowEnd) {
                         completedInWindow.incrementAndGet();
                     }
                 }
