@@ -128,7 +128,8 @@ public final class ChatCompletionService {
                     req.chatTemplateKwargs(), requestedMax);
             prompt = new RenderedPrompt(null, new int[0], applied.systemPrompt());
         } else {
-            // the text is not needed once tokenized: a stream keeps only the ids (a long prompt's text is kilobytes)
+            // the text is not needed once tokenized: a request waiting for room keeps only the ids (a long prompt's
+            // text is kilobytes); once the engine has them, the answer keeps neither (Prepared.answering)
             prompt = renderer.render(ChatMessages.normalize(req.messages(), limits), req.tools(), addGenerationPrompt,
                     req.chatTemplateKwargs()).withoutText();
         }

@@ -40,23 +40,13 @@ public final class ServingMetrics {
     public ServingMetrics(MeterRegistry registry, String model, Admission admission) {
         this.registry = registry;
         this.model = model;
-        // the gateway's own two series keep the names and labels they had (bench/run reads them)
-        this.requestToEngine = Timer.builder("evalgate.request.to.engine")
-                .description("From the whole request read to the engine asked to generate").publishPercentileHistogram()
-                .minimumExpectedValue(Duration.ofNanos(1_000)).maximumExpectedValue(Duration.ofSeconds(10))
-                .register(registry);
-        this.tokenToSocket = Timer.builder("evalgate.token.to.socket")
-                .description("From the engine handing over a token to its bytes written to the socket")
-                .publishPercentileHistogram().minimumExpectedValue(Duration.ofNanos(1_000))
-                .maximumExpectedValue(Duration.ofSeconds(10)).register(registry);
-        this.promptTemplate = Timer.builder("evalgate.prompt.template")
-                .description("Rendering a request's chat template").publishPercentileHistogram()
-                .minimumExpectedValue(Duration.ofNanos(1_000)).maximumExpectedValue(Duration.ofSeconds(10))
-                .register(registry);
-        this.promptTokenizer = Timer.builder("evalgate.prompt.tokenizer")
-                .description("Tokenizing a request's rendered prompt").publishPercentileHistogram()
-                .minimumExpectedValue(Duration.ofNanos(1_000)).maximumExpectedValue(Duration.ofSeconds(10))
-                .register(registry);
+        // the gateway's own series: no model label, names bench/run reads
+        this.requestToEngine = ownTimer("evalgate.request.to.engine",
+                "From the whole request read to the engine asked to generate");
+        this.tokenToSocket = ownTimer("evalgate.token.to.socket",
+                "From the engine handing over a token to its bytes written to the socket");
+        this.promptTemplate = ownTimer("evalgate.prompt.template", "Rendering a request's chat template");
+        this.promptTokenizer = ownTimer("evalgate.prompt.tokenizer", "Tokenizing a request's rendered prompt");
         this.firstToken = timer("evalgate.time.to.first.token", "From the request read to its first token",
                 Duration.ofMinutes(10));
         this.interToken = timer("evalgate.inter.token.latency", "Between two tokens of a sequence",
@@ -76,8 +66,17 @@ public final class ServingMetrics {
     }
 
     private Timer timer(String name, String description, Duration max) {
-        return Timer.builder(name).description(description).tag("model_name", model).publishPercentileHistogram()
-                .minimumExpectedValue(Duration.ofNanos(1_000)).maximumExpectedValue(max).register(registry);
+        return histogram(Timer.builder(name).description(description).tag("model_name", model), max);
+    }
+
+    /** One of the gateway's own series: no model label, up to 10 s. */
+    private Timer ownTimer(String name, String description) {
+        return histogram(Timer.builder(name).description(description), Duration.ofSeconds(10));
+    }
+
+    private Timer histogram(Timer.Builder builder, Duration max) {
+        return builder.publishPercentileHistogram().minimumExpectedValue(Duration.ofNanos(1_000))
+                .maximumExpectedValue(max).register(registry);
     }
 
     public void requestToEngine(long nanos) {

@@ -25,7 +25,7 @@ public final class PromptRenderer {
     public record RenderedPrompt(String text, int[] tokens, String systemPrompt, long templateNanos,
             long tokenizerNanos) {
 
-        /** The same prompt without its text, for a request that needs only the ids while it streams. */
+        /** The same prompt without its text, for a request that needs only the ids until the engine has them. */
         public RenderedPrompt withoutText() {
             return new RenderedPrompt(null, tokens, systemPrompt, templateNanos, tokenizerNanos);
         }

@@ -172,7 +172,8 @@ public final class TrtLlmEngine implements InferenceEngine {
                 (System.nanoTime() - t0) / 1_000_000);
         Path name = engineDir.toAbsolutePath().normalize().getFileName();
         TrtLlmEngine engine = new TrtLlmEngine(bridge, vocabulary, endIds, build,
-                settings.maxBatchSize().orElse(build.maxBatchSize()), name == null ? "tensorrt-llm" : name.toString(), tokenizerDir, dataDir.resolve("djl"));
+                settings.maxBatchSize().orElse(build.maxBatchSize()), name == null ? "tensorrt-llm" : name.toString(),
+                tokenizerDir, dataDir.resolve("djl"));
         engine.warmUp();
         return engine;
     }
